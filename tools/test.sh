@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian 12 machine: installs what is
+# missing, builds, runs unit and scenario tests, the same under ASan+UBSan,
+# replays the fuzz corpora and fuzzes each target for a bounded time.
+#   FUZZ_SECONDS=N  seconds of fuzzing per target (default 60; 0 = replay only)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+
+tools/install-deps.sh
+
+jobs=$(nproc)
+fuzz_seconds=${FUZZ_SECONDS:-60}
+
+setup() {  # setup DIR [meson options...]
+  local dir=$1; shift
+  if [[ -d $dir ]]; then meson setup --reconfigure "$dir" "$@" >/dev/null
+  else meson setup "$dir" "$@" >/dev/null; fi
+}
+
+echo "== build (debugoptimized)"
+setup build
+ninja -C build
+echo "== unit + scenario tests"
+meson test -C build --num-processes "$jobs" --print-errorlogs
+
+echo "== unit + scenario tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+setup build-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false -Dperf=false
+ninja -C build-asan
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  meson test -C build-asan --num-processes "$jobs" --print-errorlogs --timeout-multiplier 4
+
+echo "== fuzz targets (clang + libFuzzer): replay corpora, then ${fuzz_seconds}s each"
+CXX=clang++ setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
+  -Dperf=false -Dtests=true
+ninja -C build-fuzz $(cd build-fuzz && ninja -t targets all | grep -o '^tests/fuzz/fuzz_[a-z_]*' | sort -u)
+for target in build-fuzz/tests/fuzz/fuzz_*; do
+  [[ -x $target ]] || continue
+  name=$(basename "$target")
+  corpus=$top/tests/fuzz/corpus/$name
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  cp -r "$corpus/." "$work/"
+  echo "-- $name: replay $(ls "$corpus" | wc -l) seeds"
+  "$target" -runs=0 "$corpus" 2>&1 | tail -n 2
+  if ((fuzz_seconds > 0)); then
+    echo "-- $name: fuzz ${fuzz_seconds}s"
+    "$target" -max_total_time="$fuzz_seconds" -print_final_stats=1 "$work" 2>&1 | grep -E 'stat::number_of_executed_units|Done|ERROR' || true
+    # a crash makes libFuzzer exit non-zero, and set -e stops here
+    "$target" -runs=0 "$work" >/dev/null 2>&1
+  fi
+  rm -rf "$work"
+  trap - EXIT
+done
+
+/usr/bin/python3 tools/test_summary.py build/meson-logs/testlog.junit.xml build-asan/meson-logs/testlog.junit.xml
