@@ -20,8 +20,12 @@ namespace dpdhcp::lease {
 namespace {
 
 std::array<uint8_t, 6> MacOf(uint32_t client) {
-  return {0x02, 0x00, static_cast<uint8_t>(client >> 24), static_cast<uint8_t>(client >> 16),
-          static_cast<uint8_t>(client >> 8), static_cast<uint8_t>(client)};
+  return {0x02,
+          0x00,
+          static_cast<uint8_t>(client >> 24),
+          static_cast<uint8_t>(client >> 16),
+          static_cast<uint8_t>(client >> 8),
+          static_cast<uint8_t>(client)};
 }
 
 ClientKey KeyOf(uint32_t client) {
@@ -70,6 +74,28 @@ void BM_ShardFindHit(benchmark::State& state) {
   state.counters["bytes_per_lease"] = static_cast<double>(shard.MemoryBytes()) / count;
 }
 BENCHMARK(BM_ShardFindHit)->ArgName("leases")->Arg(1'000'000)->Arg(10'000'000);
+
+// The same in bursts of 32, as a worker handles an RX burst: prefetch every
+// key's bucket first, then look them up.
+void BM_ShardFindHitBurstPrefetch(benchmark::State& state) {
+  constexpr uint32_t kBurst = 32;
+  const auto count = static_cast<uint32_t>(state.range(0));
+  LeaseShard& shard = ShardWith(count);
+  uint32_t i = 0;
+  ClientKey keys[kBurst];
+  for (auto _ : state) {
+    for (uint32_t k = 0; k < kBurst; ++k) {
+      keys[k] = KeyOf(Scatter(i++, count));
+      shard.Prefetch(keys[k]);
+    }
+    for (uint32_t k = 0; k < kBurst; ++k) {
+      auto f = shard.Find(keys[k]);
+      benchmark::DoNotOptimize(f);
+    }
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * kBurst);
+}
+BENCHMARK(BM_ShardFindHitBurstPrefetch)->ArgName("leases")->Arg(1'000'000)->Arg(10'000'000);
 
 // A DISCOVER from a client the server has never seen: the lookup misses.
 void BM_ShardFindMiss(benchmark::State& state) {
@@ -152,8 +178,8 @@ void BM_BytesPerLease(benchmark::State& state) {
   }();
   pool::AddressSpaceSpec spec;
   spec.num_subnets = 1;
-  spec.pools.push_back({0, 0, base::Ipv4Address(0x64400000u),
-                        base::Ipv4Address(0x64400000u + kLeases - 1)});
+  spec.pools.push_back(
+      {0, 0, base::Ipv4Address(0x64400000u), base::Ipv4Address(0x64400000u + kLeases - 1)});
   auto space = pool::AddressSpace::Create(spec);
   if (!space.ok()) {
     state.SkipWithError("Create failed");
@@ -167,8 +193,8 @@ void BM_BytesPerLease(benchmark::State& state) {
   }
   const double leases = static_cast<double>(store->size());
   const double store_bytes = static_cast<double>(store->MemoryBytes()) / leases;
-  const double space_bytes = static_cast<double>((*space)->MemoryBytes()) /
-                             static_cast<double>((*space)->num_addresses());
+  const double space_bytes =
+      static_cast<double>((*space)->MemoryBytes()) / static_cast<double>((*space)->num_addresses());
   state.counters["leases"] = leases;
   state.counters["store_bytes_per_lease"] = store_bytes;
   state.counters["pool_bytes_per_address"] = space_bytes;

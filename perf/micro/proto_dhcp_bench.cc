@@ -66,9 +66,9 @@ Bytes RelayedRequest() {
   Opt(p, option::kParameterRequestList, {1, 3, 6, 15, 51, 54, 58, 59});
   Opt(p, option::kHostName, {'c', 'p', 'e', '-', '0', '0', '0', '1'});
   Opt(p, option::kRelayAgentInfo,
-      {1, 12, 'o', 'l', 't', '1', '/', '0', '/', '3', ':', '1', '0', '1',  // circuit-id
-       2, 6, 0x02, 0x00, 0x5e, 0x00, 0x00, 0x01,                          // remote-id
-       5, 4, 198, 18, 20, 0});                                            // link selection
+      {1, 12, 'o',  'l',  't',  '1',  '/',  '0',  '/', '3', ':', '1', '0', '1',  // circuit-id
+       2, 6,  0x02, 0x00, 0x5e, 0x00, 0x00, 0x01,                                // remote-id
+       5, 4,  198,  18,   20,   0});                                             // link selection
   p.push_back(option::kEnd);
   return p;
 }
@@ -110,8 +110,8 @@ void BM_WriteAck(benchmark::State& state) {
   std::array<uint8_t, 1500> out;
   size_t total = 0;
   for (auto _ : state) {
-    size_t n = WriteReplyHeader(out.data(), m, Ipv4Address(), Ipv4Address(198, 18, 20, 77),
-                                Ipv4Address());
+    size_t n =
+        WriteReplyHeader(out.data(), m, Ipv4Address(), Ipv4Address(198, 18, 20, 77), Ipv4Address());
     const size_t limit = MaxReplyPayload(m, out.size());
     OptionWriter w(out.data() + n, limit - n);
     w.AddU8(option::kMessageType, static_cast<uint8_t>(MessageType::kAck));

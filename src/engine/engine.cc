@@ -30,7 +30,7 @@ Engine::Engine(std::shared_ptr<const config::Config> config, pool::AddressSpace&
 
 Decision Engine::HandlePayload(base::ByteSpan payload, const RequestContext& ctx,
                                base::MutableByteSpan reply) {
-  proto::DhcpMessage msg;
+  proto::DhcpMessage& msg = message_;
   counters_.Add(Counter::kPktReceived);
   const DropReason parse = msg.Parse(payload);
   if (parse == DropReason::kNone) return Handle(msg, ctx, reply);

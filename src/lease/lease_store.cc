@@ -22,9 +22,9 @@ LeaseShard::LeaseShard(uint32_t shard_index, uint32_t capacity)
       num_buckets_(BucketsFor(capacity_)),
       // Value-initialised: every record kFree with sequence 0, every index
       // entry empty. Touching the pages now keeps page faults off the workers.
-      records_(std::make_unique<Record[]>(capacity_)),
-      buckets_(std::make_unique<Bucket[]>(num_buckets_)),
-      fifo_next_(std::make_unique<uint32_t[]>(capacity_)) {
+      records_(capacity_),
+      buckets_(num_buckets_),
+      fifo_next_(capacity_) {
   std::fill(fifo_next_.get(), fifo_next_.get() + capacity_, kNotQueued);
 }
 
@@ -81,8 +81,10 @@ void LeaseShard::IndexInsert(uint64_t hash, uint32_t slot) {
         return;
       }
     }
+    // Release: a reader that synchronised with anything the writer did after
+    // this insert sees the count and so does not stop before the key.
     bucket.overflow.store(bucket.overflow.load(std::memory_order_relaxed) + 1,
-                          std::memory_order_relaxed);
+                          std::memory_order_release);
     b = NextBucket(b);
   }
 }
@@ -226,15 +228,14 @@ bool LeaseShard::ReadByKey(const ClientKey& key, Lease* out) const {
       LoadConsistent((e & 0xffffffu) - 1, out);
       if (out->state != LeaseState::kFree && out->key == key) return true;
     }
-    if (bucket.overflow.load(std::memory_order_relaxed) == 0) break;
+    if (bucket.overflow.load(std::memory_order_acquire) == 0) break;
     b = NextBucket(b);
   }
   return false;
 }
 
 size_t LeaseShard::MemoryBytes() const {
-  return sizeof(*this) + size_t{capacity_} * (sizeof(Record) + sizeof(uint32_t)) +
-         size_t{num_buckets_} * sizeof(Bucket);
+  return sizeof(*this) + records_.bytes() + buckets_.bytes() + fifo_next_.bytes();
 }
 
 LeaseStore::LeaseStore(uint32_t num_shards, uint32_t capacity_per_shard) {
@@ -252,7 +253,8 @@ uint32_t LeaseStore::ShardFor(base::ByteSpan chaddr) const {
 
 bool LeaseStore::ReadByRef(LeaseRef ref, Lease* out) const {
   const uint32_t shard = LeaseRefShard(ref);
-  return ref != kNoLease && shard < shards_.size() && shards_[shard]->ReadSlot(LeaseRefSlot(ref), out);
+  return ref != kNoLease && shard < shards_.size() &&
+         shards_[shard]->ReadSlot(LeaseRefSlot(ref), out);
 }
 
 uint64_t LeaseStore::size() const {

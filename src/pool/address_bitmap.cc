@@ -32,9 +32,10 @@ AddressBitmap::AddressBitmap(uint32_t size) : size_(size) {
       uint64_t v = 0;
       for (uint32_t b = 0; b < 64; ++b) {
         const uint64_t i = uint64_t{w} * 64 + b;
-        const bool set = i >= bits_[level] ||
-                         (level > 0 && Word(level - 1, static_cast<uint32_t>(i))
-                                               .load(std::memory_order_relaxed) == kFull);
+        const bool set =
+            i >= bits_[level] ||
+            (level > 0 &&
+             Word(level - 1, static_cast<uint32_t>(i)).load(std::memory_order_relaxed) == kFull);
         if (set) v |= uint64_t{1} << b;
       }
       Word(level, w).store(v, std::memory_order_relaxed);
@@ -44,19 +45,24 @@ AddressBitmap::AddressBitmap(uint32_t size) : size_(size) {
 
 bool AddressBitmap::TryClaim(uint32_t index) {
   if (index >= size_) return false;
-  std::atomic<uint64_t>& word = Word(0, index >> 6);
+  const uint32_t w = index >> 6;
+  std::atomic<uint64_t>& word = Word(0, w);
   const uint64_t bit = uint64_t{1} << (index & 63);
   // Only the claimed bit of the old value is used: one `lock bts` on x86.
   if (word.fetch_or(bit) & bit) return false;
-  if (num_levels_ > 1 && word.load() == kFull) SyncParent(1, index >> 6);
+  // The claim may have filled the word: the summary must say so.
+  if (num_levels_ > 1 && word.load() == kFull && !Marked(1, w)) Reconcile(1, w, true);
   return true;
 }
 
 void AddressBitmap::Release(uint32_t index) {
   if (index >= size_) return;
+  const uint32_t w = index >> 6;
+  std::atomic<uint64_t>& word = Word(0, w);
   const uint64_t bit = uint64_t{1} << (index & 63);
-  if ((Word(0, index >> 6).fetch_and(~bit) & bit) == 0) return;  // was free: no change
-  if (num_levels_ > 1) SyncParent(1, index >> 6);
+  if ((word.fetch_and(~bit) & bit) == 0) return;  // was free: no change
+  // The word is no longer full (unless refilled meanwhile): unmark it.
+  if (num_levels_ > 1 && Marked(1, w) && word.load() != kFull) Reconcile(1, w, false);
 }
 
 bool AddressBitmap::IsClaimed(uint32_t index) const {
@@ -64,18 +70,11 @@ bool AddressBitmap::IsClaimed(uint32_t index) const {
   return (Word(0, index >> 6).load() >> (index & 63)) & 1;
 }
 
-void AddressBitmap::SyncParent(uint32_t level, uint32_t child) {
-  const bool full = Word(level - 1, child).load() == kFull;
-  const bool marked = (Word(level, child >> 6).load() >> (child & 63)) & 1;
-  if (full != marked) Reconcile(level, child);
-}
-
-void AddressBitmap::Reconcile(uint32_t level, uint32_t child) {
+void AddressBitmap::Reconcile(uint32_t level, uint32_t child, bool full) {
   std::atomic<uint64_t>& below = Word(level - 1, child);
   std::atomic<uint64_t>& summary = Word(level, child >> 6);
   const uint64_t bit = uint64_t{1} << (child & 63);
   for (;;) {
-    const bool full = below.load() == kFull;
     if (full) {
       summary.fetch_or(bit);
     } else {
@@ -83,8 +82,16 @@ void AddressBitmap::Reconcile(uint32_t level, uint32_t child) {
     }
     // This write may have changed the summary word's own fullness: the level
     // above follows by the same rule.
-    if (level + 1 < num_levels_) SyncParent(level + 1, child >> 6);
-    if ((below.load() == kFull) == full) return;
+    if (level + 1 < num_levels_) {
+      const bool summary_full = summary.load() == kFull;
+      if (summary_full != Marked(level + 1, child >> 6)) {
+        Reconcile(level + 1, child >> 6, summary_full);
+      }
+    }
+    // The re-read that makes the summary exact (header comment).
+    const bool now = below.load() == kFull;
+    if (now == full) return;
+    full = now;
   }
 }
 
@@ -92,6 +99,13 @@ std::optional<uint32_t> AddressBitmap::FindFree(uint32_t from) {
   for (;;) {  // once more after each repair of a stale summary bit
     uint32_t level = 0;
     uint32_t pos = from;  // a bit index at `level`
+    // A start word marked full is not read at all: at high fill that saves
+    // the one load likely to miss the cache.
+    if (num_levels_ > 1 && Marked(1, from >> 6)) {
+      level = 1;
+      pos = (from >> 6) + 1;
+      if (pos >= bits_[1]) return std::nullopt;
+    }
     // Climb: a free bit at or after pos in pos's word; when there is none, the
     // next candidate is the following word, i.e. the next bit one level up.
     for (;;) {
@@ -114,7 +128,7 @@ std::optional<uint32_t> AddressBitmap::FindFree(uint32_t from) {
         // Stale "not full" (its word filled concurrently): fix it so that
         // nobody descends here again, and search again. Each retry follows
         // progress by another call, so the search is lock-free.
-        Reconcile(level, pos);
+        Reconcile(level, pos, true);
         stale = true;
         break;
       }

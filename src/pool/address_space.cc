@@ -56,9 +56,8 @@ absl::StatusOr<std::unique_ptr<AddressSpace>> AddressSpace::Create(const Address
     if (p.last < p.first) return absl::InvalidArgumentError(name + ": range is reversed");
     const uint64_t size = uint64_t{p.last.value()} - p.first.value() + 1;
     if (size > kMaxPoolSize) {
-      return absl::InvalidArgumentError(
-          absl::StrFormat("%s: %u addresses, more than the %u a pool may hold", name, size,
-                          kMaxPoolSize));
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s: %u addresses, more than the %u a pool may hold", name, size, kMaxPoolSize));
     }
   }
   std::sort(pools.begin(), pools.end(),
@@ -82,9 +81,9 @@ absl::StatusOr<std::unique_ptr<AddressSpace>> AddressSpace::Create(const Address
               [](const PoolState* a, const PoolState* b) { return a->pool_index < b->pool_index; });
     for (size_t i = 1; i < list.size(); ++i) {
       if (list[i]->pool_index == list[i - 1]->pool_index) {
-        return absl::InvalidArgumentError(absl::StrFormat(
-            "subnet index %u: two pools have pool index %u", list[i]->subnet_index,
-            list[i]->pool_index));
+        return absl::InvalidArgumentError(
+            absl::StrFormat("subnet index %u: two pools have pool index %u", list[i]->subnet_index,
+                            list[i]->pool_index));
       }
     }
   }
@@ -130,7 +129,7 @@ AddressSpace::PoolState* AddressSpace::Locate(base::Ipv4Address a) const {
 }
 
 AddressSpace::ReservedAddress* AddressSpace::LocateReserved(const PoolState& pool,
-                                                           base::Ipv4Address a) const {
+                                                            base::Ipv4Address a) const {
   ReservedAddress* begin = reserved_.get() + pool.reserved_begin;
   ReservedAddress* end = begin + pool.num_reserved;
   ReservedAddress* it = std::lower_bound(
@@ -231,8 +230,8 @@ size_t AddressSpace::MemoryBytes() const {
                  num_reserved_ * sizeof(ReservedAddress);
   for (const auto& list : subnet_pools_) bytes += sizeof(list) + list.capacity() * sizeof(void*);
   for (const auto& pool : pools_) {
-    bytes += sizeof(void*) + sizeof(PoolState) + pool->bitmap.MemoryBytes() - sizeof(AddressBitmap) +
-             size_t{pool->size()} * sizeof(std::atomic<uint32_t>) +
+    bytes += sizeof(void*) + sizeof(PoolState) + pool->bitmap.MemoryBytes() -
+             sizeof(AddressBitmap) + size_t{pool->size()} * sizeof(std::atomic<uint32_t>) +
              pool->permanent.capacity() * sizeof(uint64_t);
   }
   return bytes;

@@ -19,12 +19,12 @@ absl::StatusOr<std::unique_ptr<AddressSpace>> AddressSpace::Build(const config::
     for (size_t p = 0; p < subnet.pools.size(); ++p) {
       const config::Pool& pool = subnet.pools[p];
       if (!subnet.prefix.Contains(pool.first) || !subnet.prefix.Contains(pool.last)) {
-        return absl::InvalidArgumentError(absl::StrFormat(
-            "subnet4[%u].pools[%u]: range %s-%s is not inside %s", s, p, pool.first.ToString(),
-            pool.last.ToString(), subnet.prefix.ToString()));
+        return absl::InvalidArgumentError(
+            absl::StrFormat("subnet4[%u].pools[%u]: range %s-%s is not inside %s", s, p,
+                            pool.first.ToString(), pool.last.ToString(), subnet.prefix.ToString()));
       }
-      spec.pools.push_back({static_cast<uint32_t>(s), static_cast<uint32_t>(p), pool.first,
-                            pool.last});
+      spec.pools.push_back(
+          {static_cast<uint32_t>(s), static_cast<uint32_t>(p), pool.first, pool.last});
     }
     // RFC 3021: on a /31 both addresses are hosts; /32 is a single host.
     if (subnet.prefix.length() < 31) {

@@ -87,8 +87,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Check(w.AddU32(option::kLeaseTime, 3600));
   const bool echoed_client_id =
       request.has(option::kClientId) && w.Add(option::kClientId, request.client_id());
-  const bool echoed_rai =
-      request.has(option::kRelayAgentInfo) && w.Add(option::kRelayAgentInfo, request.relay_agent_info());
+  const bool echoed_rai = request.has(option::kRelayAgentInfo) &&
+                          w.Add(option::kRelayAgentInfo, request.relay_agent_info());
   n += w.Finish();
   Check(n <= limit);
 

@@ -163,6 +163,9 @@ class Engine {
   lease::LeaseStore& leases_;
   stats::WorkerCounters& counters_;
   uint32_t cursor_ = 0;  // spreads this engine's allocation hints
+  // Reused for every request: the parser keeps fixed-size tables (and an 8 KB
+  // buffer for split options) that have no place on a per-packet stack frame.
+  proto::DhcpMessage message_;
 };
 
 template <class Fn>

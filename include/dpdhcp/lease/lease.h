@@ -48,8 +48,9 @@ constexpr bool IsAffinityHint(LeaseState s) {
 
 // Who a lease belongs to (RFC 2131 §4.2): the client identifier (option 61,
 // RFC 2132 §9.14; echoed per RFC 6842) when the client sends one, else the
-// hardware type and chaddr. The two kinds never compare equal, so a client
-// that starts sending option 61 is a new client, as RFC 2131 §4.2 says.
+// hardware type and chaddr. The two kinds never compare equal: a client that
+// sends option 61 must send the same value in every later message (RFC 2131
+// §4.2), so a change of kind is a change of identity.
 //
 // Fixed size (19 bytes): up to kInlineBytes of identity are kept as is. A
 // longer client-id (e.g. RFC 4361 IAID + DUID, typically 19+ bytes) keeps its

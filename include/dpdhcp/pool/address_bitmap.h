@@ -92,12 +92,14 @@ class AddressBitmap {
   const std::atomic<uint64_t>& Word(uint32_t level, uint32_t i) const {
     return words_[offset_[level] + i];
   }
-  // Called by whoever just changed word `child` of level - 1 (level >= 1):
-  // reconciles when the summary bit disagrees with the word.
-  void SyncParent(uint32_t level, uint32_t child);
-  // Makes summary bit `child` of `level` match word `child` of level - 1;
-  // see the header comment.
-  void Reconcile(uint32_t level, uint32_t child);
+  // Summary bit `child` of `level` (>= 1): word `child` of level - 1 is full.
+  bool Marked(uint32_t level, uint32_t child) const {
+    return (Word(level, child >> 6).load() >> (child & 63)) & 1;
+  }
+  // Makes summary bit `child` of `level` match word `child` of level - 1,
+  // starting from `full`, the fullness the caller just read; see the header
+  // comment.
+  void Reconcile(uint32_t level, uint32_t child, bool full);
   // The first index >= from that the summary shows free, or nullopt.
   std::optional<uint32_t> FindFree(uint32_t from);
 

@@ -128,10 +128,10 @@ class AddressSpace {
   PoolState* Locate(base::Ipv4Address a) const;
   ReservedAddress* LocateReserved(const PoolState& pool, base::Ipv4Address a) const;
 
-  std::vector<uint32_t> pool_first_;                  // pools_[i]->first, for the search
-  std::vector<std::unique_ptr<PoolState>> pools_;     // sorted by first address
+  std::vector<uint32_t> pool_first_;                   // pools_[i]->first, for the search
+  std::vector<std::unique_ptr<PoolState>> pools_;      // sorted by first address
   std::vector<std::vector<PoolState*>> subnet_pools_;  // per subnet, by pool_index
-  std::unique_ptr<ReservedAddress[]> reserved_;       // sorted by address
+  std::unique_ptr<ReservedAddress[]> reserved_;        // sorted by address
   size_t num_reserved_ = 0;
 };
 

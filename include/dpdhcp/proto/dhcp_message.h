@@ -36,12 +36,13 @@ enum class MessageType : uint8_t {
 std::string_view MessageTypeName(MessageType t);
 
 inline constexpr uint8_t kBootRequest = 1, kBootReply = 2;
-inline constexpr size_t kBootpFixedSize = 236;     // op .. file
-inline constexpr size_t kDhcpOptionsOffset = 240;  // after the magic cookie
+inline constexpr size_t kBootpFixedSize = 236;        // op .. file
+inline constexpr size_t kDhcpOptionsOffset = 240;     // after the magic cookie
 inline constexpr uint32_t kMagicCookie = 0x63825363;  // RFC 2131 §3, RFC 2132 §2
 inline constexpr uint16_t kBroadcastFlag = 0x8000;    // RFC 2131 §2, Figure 2
 inline constexpr uint16_t kServerPort = 67, kClientPort = 68;
-inline constexpr size_t kMinMessageSize = 576;  // RFC 2131 §2: every client accepts 576-byte IP datagrams
+// RFC 2131 §2: every client accepts 576-byte IP datagrams.
+inline constexpr size_t kMinMessageSize = 576;
 inline constexpr size_t kIpUdpHeaderSize = 28;  // IPv4 header without options + UDP header
 
 // Field offsets of the BOOTP header (RFC 2131 §2, Figure 1).
@@ -193,10 +194,11 @@ class DhcpMessage {
   // Typed accessors; nullopt when absent or (after a failed Parse) malformed.
   std::optional<base::Ipv4Address> requested_address() const { return AddressOption(50); }
   std::optional<base::Ipv4Address> server_id() const { return AddressOption(54); }
-  std::optional<uint32_t> lease_time() const;             // 51
+  std::optional<uint32_t> lease_time() const;  // 51
   // Option 57; values below 576 read as 576 (RFC 2132 §9.10: the minimum legal value).
   std::optional<uint16_t> max_message_size() const;
-  std::optional<base::Ipv4Address> subnet_selection() const { return AddressOption(118); }  // RFC 3011
+  // Option 118 (RFC 3011).
+  std::optional<base::Ipv4Address> subnet_selection() const { return AddressOption(118); }
   base::ByteSpan client_id() const { return ValueOrEmpty(61); }               // RFC 2132 §9.14
   base::ByteSpan parameter_request_list() const { return ValueOrEmpty(55); }  // RFC 2132 §9.8
   base::ByteSpan host_name() const { return ValueOrEmpty(12); }               // RFC 2132 §3.14
@@ -213,7 +215,7 @@ class DhcpMessage {
   struct Fragment {
     uint16_t offset;  // of the value, in data_
     uint8_t length;
-    uint16_t next;    // next fragment of the same code, or kNoFragment
+    uint16_t next;  // next fragment of the same code, or kNoFragment
   };
 
   base::DropReason ParseAfterOp();

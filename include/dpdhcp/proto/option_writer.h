@@ -1,6 +1,6 @@
 // Building a DHCP reply in a caller-provided buffer: the BOOTP fixed part,
-// then options with room checks and RFC 3396 splitting of long values. Fast path: no allocation, no exceptions;
-// every write is bounds-checked against the capacity given.
+// then options with room checks and RFC 3396 splitting of long values. Fast path: no allocation, no
+// exceptions; every write is bounds-checked against the capacity given.
 #pragma once
 
 #include <cstddef>

@@ -15,13 +15,13 @@ namespace dpdhcp::proto {
 
 // Sub-option codes (IANA "DHCP Relay Agent Sub-Option Codes").
 namespace rai {
-inline constexpr uint8_t kCircuitId = 1;         // RFC 3046 §3.1
-inline constexpr uint8_t kRemoteId = 2;          // RFC 3046 §3.2
-inline constexpr uint8_t kLinkSelection = 5;     // RFC 3527
-inline constexpr uint8_t kSubscriberId = 6;      // RFC 3993
-inline constexpr uint8_t kServerIdOverride = 11; // RFC 5107
-inline constexpr uint8_t kRelayId = 12;          // RFC 6925
-inline constexpr uint8_t kRelaySourcePort = 19;  // RFC 8357 §5.1
+inline constexpr uint8_t kCircuitId = 1;          // RFC 3046 §3.1
+inline constexpr uint8_t kRemoteId = 2;           // RFC 3046 §3.2
+inline constexpr uint8_t kLinkSelection = 5;      // RFC 3527
+inline constexpr uint8_t kSubscriberId = 6;       // RFC 3993
+inline constexpr uint8_t kServerIdOverride = 11;  // RFC 5107
+inline constexpr uint8_t kRelayId = 12;           // RFC 6925
+inline constexpr uint8_t kRelaySourcePort = 19;   // RFC 8357 §5.1
 }  // namespace rai
 
 struct RelayAgentInfo {

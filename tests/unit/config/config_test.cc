@@ -399,9 +399,11 @@ TEST(ConfigFileTest, LabConfigParses) {
   EXPECT_EQ(config.durability, Durability::kStrict);
   EXPECT_EQ(config.FindSubnetForInterface(0)->id, 1u);
   EXPECT_EQ(config.FindSubnetForRelay(Ipv4Address(198, 18, 4, 1))->id, 2u);
-  EXPECT_EQ(config.FindSubnetForRelay(Ipv4Address(198, 18, 16, 1))->id, 3u);
-  // The big relayed subnet: 198.18.16.10 - 198.18.31.250.
-  EXPECT_EQ(config.FindSubnetById(3)->pools[0].size(), 16u * 256 - 10 - 5);
+  ASSERT_NE(config.FindSubnetForRelay(Ipv4Address(198, 18, 64, 1)), nullptr);
+  EXPECT_EQ(config.FindSubnetForRelay(Ipv4Address(198, 18, 64, 1))->id, 3u);
+  // The big relayed subnet for perfdhcp runs of more than 10,000 clients:
+  // 198.18.64.10 - 198.18.127.250.
+  EXPECT_EQ(config.FindSubnetById(3)->pools[0].size(), 64u * 256 - 10 - 5);
   EXPECT_EQ(config.subnets[0].options.Find(15)->data, Bytes("lab.dpdhcp.test"));
   EXPECT_EQ(config.subnets[0].renew_timer, 1800u);
 }

@@ -33,8 +33,8 @@ TEST(ClientKeyTest, HardwareAndClientIdKindsNeverMatch) {
   const ClientKey cid = ClientKey::FromClientId(ByteSpan(id));
   EXPECT_EQ(hw.kind(), ClientKey::Kind::kHardware);
   EXPECT_EQ(cid.kind(), ClientKey::Kind::kClientId);
-  EXPECT_TRUE(std::equal(hw.bytes().begin(), hw.bytes().end(), cid.bytes().begin(),
-                         cid.bytes().end()));
+  EXPECT_TRUE(
+      std::equal(hw.bytes().begin(), hw.bytes().end(), cid.bytes().begin(), cid.bytes().end()));
   EXPECT_FALSE(hw == cid);
   EXPECT_NE(hw.Hash(), cid.Hash());
   EXPECT_EQ(hw.length(), 7u);
@@ -65,8 +65,8 @@ TEST(ClientKeyTest, SixteenByteChaddrFitsWhole) {
 
 TEST(ClientKeyTest, LongClientIdKeepsPrefixAndHashOfTheWhole) {
   // RFC 4361 style: 0xff, IAID, DUID-LLT: 1 + 4 + 14 = 19 bytes.
-  std::vector<uint8_t> id = {0xff, 0, 0, 0, 1, 0, 1, 0, 1, 0x2a, 0x3b, 0x4c, 0x5d,
-                             0x02, 0x00, 0x5e, 0x10, 0x00, 0x01};
+  std::vector<uint8_t> id = {0xff, 0,    0,    0,    1,    0,    1,    0,    1,   0x2a,
+                             0x3b, 0x4c, 0x5d, 0x02, 0x00, 0x5e, 0x10, 0x00, 0x01};
   const ClientKey k = ClientKey::FromClientId(ByteSpan(id));
   EXPECT_TRUE(k.hashed());
   EXPECT_EQ(k.length(), id.size());

@@ -247,7 +247,6 @@ TEST_P(AddressBitmapRaceTest, ReleaseClaimRaceLeavesSummaryExact) {
   }
 }
 
-
 // The one race the summary protocol exists for, in lock step: a claim that
 // fills word 0 against a release that unfills it, then a check once both
 // returned. A claimer that set "full" without re-reading the word would leave
@@ -292,7 +291,6 @@ TEST_P(AddressBitmapLockStepTest, FillRacingUnfillLeavesNoStaleFullBit) {
   releaser.join();
   EXPECT_EQ(stale, 0);
 }
-
 
 INSTANTIATE_TEST_SUITE_P(Sizes, AddressBitmapRaceTest, testing::Values(130u, 4097u, 262'145u),
                          [](const auto& info) { return "n" + std::to_string(info.param); });

@@ -172,12 +172,15 @@ TEST_P(AddressSpaceBadConfigTest, IsRejected) {
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, AddressSpaceBadConfigTest,
-    testing::Values(
-        BadConfigCase{"reversed", {{"10.0.0.9", "10.0.0.1"}}, {}},
-        BadConfigCase{"outside_subnet", {{"20.0.0.1", "20.0.0.9"}}, {}},
-        BadConfigCase{"overlap_in_subnet", {{"10.0.0.1", "10.0.0.9"}, {"10.0.0.9", "10.0.0.20"}}, {}},
-        BadConfigCase{"overlap_across_subnets", {{"10.0.0.1", "10.0.0.9"}}, {{"10.0.0.5", "10.0.0.6"}}},
-        BadConfigCase{"too_large", {{"8.0.0.0", "11.255.255.255"}}, {}}),
+    testing::Values(BadConfigCase{"reversed", {{"10.0.0.9", "10.0.0.1"}}, {}},
+                    BadConfigCase{"outside_subnet", {{"20.0.0.1", "20.0.0.9"}}, {}},
+                    BadConfigCase{"overlap_in_subnet",
+                                  {{"10.0.0.1", "10.0.0.9"}, {"10.0.0.9", "10.0.0.20"}},
+                                  {}},
+                    BadConfigCase{"overlap_across_subnets",
+                                  {{"10.0.0.1", "10.0.0.9"}},
+                                  {{"10.0.0.5", "10.0.0.6"}}},
+                    BadConfigCase{"too_large", {{"8.0.0.0", "11.255.255.255"}}, {}}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(AddressSpaceTest, HolderWordsDefaultToNoHolder) {
@@ -231,7 +234,7 @@ TEST(AddressSpaceTest, NoWorkerStarvesWhileAddressesAreFree) {
   std::set<uint32_t> a;
   while (auto x = s.ClaimAny(0, hint_a)) a.insert(x->value());
   EXPECT_EQ(a.size(), 4096u - 10);
-  EXPECT_EQ(a.count(A("100.64.8.10").value()), 1u);  // right after B's
+  EXPECT_EQ(a.count(A("100.64.8.10").value()), 1u);   // right after B's
   EXPECT_EQ(a.count(A("100.64.7.255").value()), 1u);  // right before B's
   // B gives one back: A finds it from its own, distant, cursor.
   s.Release(b[3]);

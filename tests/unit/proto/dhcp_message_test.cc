@@ -4,8 +4,8 @@
 
 #include <cstdint>
 #include <initializer_list>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "dpdhcp/base/bytes.h"
@@ -204,15 +204,13 @@ TEST_F(DhcpMessageTest, MissingEndIsTolerated) {
 
 TEST_F(DhcpMessageTest, BytesAfterEndAreIgnored) {
   // Garbage after END (here an option whose length overruns) is padding.
-  ASSERT_EQ(Parse(Discover().Raw({option::kEnd, 12, 200, 1})
-                        .Build(/*end=*/false)),
+  ASSERT_EQ(Parse(Discover().Raw({option::kEnd, 12, 200, 1}).Build(/*end=*/false)),
             DropReason::kNone);
   EXPECT_FALSE(msg_.has(option::kHostName));
 }
 
 TEST_F(DhcpMessageTest, FileAndSnameAreNotScannedWithoutOverload) {
-  ASSERT_EQ(Parse(Discover().File({12, 200}).Sname(Text("pxe-server")).Build()),
-            DropReason::kNone);
+  ASSERT_EQ(Parse(Discover().File({12, 200}).Sname(Text("pxe-server")).Build()), DropReason::kNone);
   EXPECT_FALSE(msg_.has(option::kHostName));
 }
 
@@ -230,10 +228,9 @@ TEST_P(OverloadTest, OptionsInOverloadedFieldsAreParsed) {
   // The field not named by option 52 holds garbage that must not be scanned.
   const Bytes file = c.file_options ? Bytes{option::kHostName, 4, 'f', 'i', 'l', 'e', option::kEnd}
                                     : Bytes{12, 250};
-  const Bytes sname = c.sname_options ? Bytes{0, option::kDomainName, 3, 'a', '.', 'b'}
-                                      : Bytes{15, 250};
-  const Bytes pkt =
-      Discover().Opt(option::kOverload, {c.overload}).File(file).Sname(sname).Build();
+  const Bytes sname =
+      c.sname_options ? Bytes{0, option::kDomainName, 3, 'a', '.', 'b'} : Bytes{15, 250};
+  const Bytes pkt = Discover().Opt(option::kOverload, {c.overload}).File(file).Sname(sname).Build();
   DhcpMessage m;
   ASSERT_EQ(m.Parse(pkt), DropReason::kNone);
   EXPECT_EQ(m.overload(), c.overload);
@@ -286,7 +283,8 @@ TEST_F(DhcpMessageTest, LongClientIdAndRelayInfoSplitAcrossInstances) {
                         .Build();
   ASSERT_EQ(Parse(pkt), DropReason::kNone);
   EXPECT_EQ(ToBytes(msg_.client_id()), client_id);
-  EXPECT_EQ(ToBytes(msg_.relay_agent_info()), (Bytes{1, 3, 'e', 't', 'h', 2, 4, 'r', 'e', 'm', 'o'}));
+  EXPECT_EQ(ToBytes(msg_.relay_agent_info()),
+            (Bytes{1, 3, 'e', 't', 'h', 2, 4, 'r', 'e', 'm', 'o'}));
   EXPECT_EQ(ToBytes(msg_.relay_info().circuit_id), Text("eth"));
   EXPECT_EQ(ToBytes(msg_.relay_info().remote_id), Text("remo"));
 }
@@ -294,9 +292,9 @@ TEST_F(DhcpMessageTest, LongClientIdAndRelayInfoSplitAcrossInstances) {
 TEST_F(DhcpMessageTest, SplitFixedSizeOptionIsCheckedOnItsConcatenation) {
   // Two 2-byte pieces of option 50 make one valid 4-byte address.
   ASSERT_EQ(Parse(Discover()
-                        .Opt(option::kRequestedAddress, {198, 18})
-                        .Opt(option::kRequestedAddress, {0, 42})
-                        .Build()),
+                      .Opt(option::kRequestedAddress, {198, 18})
+                      .Opt(option::kRequestedAddress, {0, 42})
+                      .Build()),
             DropReason::kNone);
   EXPECT_EQ(msg_.requested_address(), base::Ipv4Address(198, 18, 0, 42));
 }
@@ -320,15 +318,16 @@ TEST_F(DhcpMessageTest, RelayedRequestExposesSubOptions) {
 
 TEST_F(DhcpMessageTest, ReuseDoesNotLeakStateBetweenPackets) {
   ASSERT_EQ(Parse(Discover()
-                        .Opt(option::kHostName, Text("one"))
-                        .Opt(option::kHostName, Text("two"))
-                        .Opt(option::kRelayAgentInfo, {rai::kCircuitId, 1, 'c'})
-                        .Opt(option::kOverload, {kOverloadFile})
-                        .Build()),
+                      .Opt(option::kHostName, Text("one"))
+                      .Opt(option::kHostName, Text("two"))
+                      .Opt(option::kRelayAgentInfo, {rai::kCircuitId, 1, 'c'})
+                      .Opt(option::kOverload, {kOverloadFile})
+                      .Build()),
             DropReason::kNone);
   EXPECT_EQ(ToBytes(msg_.host_name()), Text("onetwo"));
 
-  const Bytes second = Packet().Opt(option::kMessageType, {7}).Opt(option::kHostName, Text("3")).Build();
+  const Bytes second =
+      Packet().Opt(option::kMessageType, {7}).Opt(option::kHostName, Text("3")).Build();
   ASSERT_EQ(Parse(second), DropReason::kNone);
   EXPECT_EQ(msg_.type(), MessageType::kRelease);
   EXPECT_EQ(ToBytes(msg_.host_name()), Text("3"));
@@ -351,8 +350,7 @@ TEST_F(DhcpMessageTest, TypeCodeIsKeptForServerAndUnknownMessages) {
             DropReason::kDhcpServerMessage);
   EXPECT_EQ(msg_.type_code(), 5);
   // A BOOTREQUEST carrying DHCPOFFER.
-  EXPECT_EQ(Parse(Packet().Opt(option::kMessageType, {2}).Build()),
-            DropReason::kDhcpServerMessage);
+  EXPECT_EQ(Parse(Packet().Opt(option::kMessageType, {2}).Build()), DropReason::kDhcpServerMessage);
   EXPECT_EQ(msg_.type(), MessageType::kOffer);
   // DHCPLEASEQUERY (RFC 4388, type 10) is not served.
   EXPECT_EQ(Parse(Packet().Opt(option::kMessageType, {10}).Build()),
@@ -362,7 +360,11 @@ TEST_F(DhcpMessageTest, TypeCodeIsKeptForServerAndUnknownMessages) {
 
 TEST_F(DhcpMessageTest, AcceptsNonEthernetHardwareWithShortOrEmptyChaddr) {
   // InfiniBand (htype 32, RFC 4390) sends hlen 0 and identifies by client-id.
-  ASSERT_EQ(Parse(Discover().Set(kOffHtype, 32).Set(kOffHlen, 0).Opt(option::kClientId, {0xff, 1, 2}).Build()),
+  ASSERT_EQ(Parse(Discover()
+                      .Set(kOffHtype, 32)
+                      .Set(kOffHlen, 0)
+                      .Opt(option::kClientId, {0xff, 1, 2})
+                      .Build()),
             DropReason::kNone);
   EXPECT_TRUE(msg_.chaddr().empty());
   ASSERT_EQ(Parse(Discover().Set(kOffHtype, 6).Set(kOffHlen, 16).Build()), DropReason::kNone);
@@ -399,10 +401,12 @@ std::vector<MalformedCase> MalformedCases() {
   bad_cookie[kOffCookie + 3] = 0x64;
   return {
       {"Empty", {}, DropReason::kDhcpTruncated},
-      {"HeaderOnly", Bytes(valid.begin(), valid.begin() + kBootpFixedSize), DropReason::kDhcpTruncated},
+      {"HeaderOnly", Bytes(valid.begin(), valid.begin() + kBootpFixedSize),
+       DropReason::kDhcpTruncated},
       {"OneShortOfCookie", Bytes(valid.begin(), valid.begin() + kDhcpOptionsOffset - 1),
        DropReason::kDhcpTruncated},
-      {"TooLarge", Discover().Raw(Bytes(DhcpMessage::kMaxSize, 0)).Build(), DropReason::kDhcpTooLarge},
+      {"TooLarge", Discover().Raw(Bytes(DhcpMessage::kMaxSize, 0)).Build(),
+       DropReason::kDhcpTooLarge},
       {"BadCookie", bad_cookie, DropReason::kDhcpBadCookie},
       {"OpZero", Discover().Set(kOffOp, 0).Build(), DropReason::kDhcpBadOp},
       {"OpThree", Discover().Set(kOffOp, 3).Build(), DropReason::kDhcpBadOp},
@@ -410,7 +414,8 @@ std::vector<MalformedCase> MalformedCases() {
       {"BootReplyMalformed", Packet().Set(kOffOp, kBootReply).Set(kOffHtype, 0).Build(),
        DropReason::kDhcpServerMessage},
       {"HtypeZero", Discover().Set(kOffHtype, 0).Build(), DropReason::kDhcpBadHtype},
-      {"HlenOver16", Discover().Set(kOffHtype, 6).Set(kOffHlen, 17).Build(), DropReason::kDhcpBadHlen},
+      {"HlenOver16", Discover().Set(kOffHtype, 6).Set(kOffHlen, 17).Build(),
+       DropReason::kDhcpBadHlen},
       {"EthernetHlen5", Discover().Set(kOffHlen, 5).Build(), DropReason::kDhcpBadHlen},
       {"EthernetHlen16", Discover().Set(kOffHlen, 16).Build(), DropReason::kDhcpBadHlen},
       {"OptionValueOverrunsField", Discover().Raw({option::kHostName, 10, 'a'}).Build(false),
@@ -418,7 +423,10 @@ std::vector<MalformedCase> MalformedCases() {
       {"OptionLengthByteMissing", Discover().Raw({option::kHostName}).Build(false),
        DropReason::kDhcpOptionOverrun},
       {"OverrunInFile",
-       Discover().Opt(option::kOverload, {kOverloadFile}).File({0, 0, option::kHostName, 200}).Build(),
+       Discover()
+           .Opt(option::kOverload, {kOverloadFile})
+           .File({0, 0, option::kHostName, 200})
+           .Build(),
        DropReason::kDhcpOptionOverrun},
       {"OverrunAtEndOfFile",
        [] {
@@ -438,8 +446,7 @@ std::vector<MalformedCase> MalformedCases() {
        DropReason::kDhcpBadOverload},
       {"OverloadValueFour", Discover().Opt(option::kOverload, {4}).Build(),
        DropReason::kDhcpBadOverload},
-      {"OverloadTwice",
-       Discover().Opt(option::kOverload, {1}).Opt(option::kOverload, {1}).Build(),
+      {"OverloadTwice", Discover().Opt(option::kOverload, {1}).Opt(option::kOverload, {1}).Build(),
        DropReason::kDhcpBadOverload},
       {"OverloadInFile",
        Discover().Opt(option::kOverload, {kOverloadFile}).File({option::kOverload, 1, 2}).Build(),
@@ -455,13 +462,17 @@ std::vector<MalformedCase> MalformedCases() {
       {"MessageTypeTwice", Discover().Opt(option::kMessageType, {1}).Build(),
        DropReason::kDhcpDuplicateMessageType},
       {"MessageTypeAgainInFile",
-       Discover().Opt(option::kOverload, {kOverloadFile}).File({option::kMessageType, 1, 3}).Build(),
+       Discover()
+           .Opt(option::kOverload, {kOverloadFile})
+           .File({option::kMessageType, 1, 3})
+           .Build(),
        DropReason::kDhcpDuplicateMessageType},
       {"MessageTypeLengthTwo", Packet().Opt(option::kMessageType, {1, 1}).Build(),
        DropReason::kDhcpBadOptionLength},
       {"MessageTypeLengthZero", Packet().Opt(option::kMessageType, {}).Build(),
        DropReason::kDhcpBadOptionLength},
-      {"TypeOffer", Packet().Opt(option::kMessageType, {2}).Build(), DropReason::kDhcpServerMessage},
+      {"TypeOffer", Packet().Opt(option::kMessageType, {2}).Build(),
+       DropReason::kDhcpServerMessage},
       {"TypeAck", Packet().Opt(option::kMessageType, {5}).Build(), DropReason::kDhcpServerMessage},
       {"TypeNak", Packet().Opt(option::kMessageType, {6}).Build(), DropReason::kDhcpServerMessage},
       {"TypeZero", Packet().Opt(option::kMessageType, {0}).Build(),
@@ -473,7 +484,10 @@ std::vector<MalformedCase> MalformedCases() {
       {"RequestedAddress3", Discover().Opt(option::kRequestedAddress, {1, 2, 3}).Build(),
        DropReason::kDhcpBadOptionLength},
       {"RequestedAddressSplit5",
-       Discover().Opt(option::kRequestedAddress, {1, 2}).Opt(option::kRequestedAddress, {3, 4, 5}).Build(),
+       Discover()
+           .Opt(option::kRequestedAddress, {1, 2})
+           .Opt(option::kRequestedAddress, {3, 4, 5})
+           .Build(),
        DropReason::kDhcpBadOptionLength},
       {"ServerId5", Discover().Opt(option::kServerId, {1, 2, 3, 4, 5}).Build(),
        DropReason::kDhcpBadOptionLength},
@@ -485,11 +499,15 @@ std::vector<MalformedCase> MalformedCases() {
        DropReason::kDhcpBadOptionLength},
       {"SubnetSelection0", Discover().Opt(option::kSubnetSelection, {}).Build(),
        DropReason::kDhcpBadOptionLength},
-      {"ClientIdEmpty", Discover().Opt(option::kClientId, {}).Build(), DropReason::kDhcpBadClientId},
-      {"ClientIdOneByte", Discover().Opt(option::kClientId, {1}).Build(), DropReason::kDhcpBadClientId},
-      {"RelayInfoOverrun", Discover().Opt(option::kRelayAgentInfo, {rai::kCircuitId, 5, 'a'}).Build(),
+      {"ClientIdEmpty", Discover().Opt(option::kClientId, {}).Build(),
+       DropReason::kDhcpBadClientId},
+      {"ClientIdOneByte", Discover().Opt(option::kClientId, {1}).Build(),
+       DropReason::kDhcpBadClientId},
+      {"RelayInfoOverrun",
+       Discover().Opt(option::kRelayAgentInfo, {rai::kCircuitId, 5, 'a'}).Build(),
        DropReason::kDhcpBadRelayAgentInfo},
-      {"RelayInfoDanglingCode", Discover().Opt(option::kRelayAgentInfo, {rai::kCircuitId, 1, 'a', 2}).Build(),
+      {"RelayInfoDanglingCode",
+       Discover().Opt(option::kRelayAgentInfo, {rai::kCircuitId, 1, 'a', 2}).Build(),
        DropReason::kDhcpBadRelayAgentInfo},
       {"RelayInfoLinkSelection3",
        Discover().Opt(option::kRelayAgentInfo, {rai::kLinkSelection, 3, 1, 2, 3}).Build(),
@@ -509,9 +527,8 @@ class MalformedTest : public testing::TestWithParam<MalformedCase> {};
 TEST_P(MalformedTest, LandsOnItsNamedReason) {
   const MalformedCase& c = GetParam();
   DhcpMessage m;
-  EXPECT_EQ(m.Parse(c.packet), c.want)
-      << "got " << base::DropReasonName(m.Parse(c.packet)) << ", want "
-      << base::DropReasonName(c.want);
+  EXPECT_EQ(m.Parse(c.packet), c.want) << "got " << base::DropReasonName(m.Parse(c.packet))
+                                       << ", want " << base::DropReasonName(c.want);
 }
 
 INSTANTIATE_TEST_SUITE_P(Table, MalformedTest, testing::ValuesIn(MalformedCases()),

@@ -38,9 +38,9 @@ Bytes RelayedRequest(const Bytes& extra_options = {}) {
   p[kOffSname] = 's';  // a client's sname/file must not leak into the reply
   p[kOffFile] = 'f';
   base::StoreBe32(&p[kOffCookie], kMagicCookie);
-  const Bytes options = {option::kMessageType, 1, 3,                 //
-                         option::kClientId, 3, 1, 0xaa, 0xbb,        //
-                         option::kRelayAgentInfo, 4, 1, 2, 'p', '7'};
+  const Bytes options = {option::kMessageType,    1, 3,              //
+                         option::kClientId,       3, 1, 0xaa, 0xbb,  //
+                         option::kRelayAgentInfo, 4, 1, 2,    'p',  '7'};
   p.insert(p.end(), options.begin(), options.end());
   p.insert(p.end(), extra_options.begin(), extra_options.end());
   p.push_back(option::kEnd);
@@ -96,8 +96,8 @@ TEST(ReplyTest, FullAckGoldenBytesAndRoundTrip) {
   ASSERT_EQ(m.Parse(req), DropReason::kNone);
 
   std::array<uint8_t, 576> out{};
-  size_t n = WriteReplyHeader(out.data(), m, Ipv4Address(), Ipv4Address(198, 18, 0, 50),
-                              Ipv4Address());
+  size_t n =
+      WriteReplyHeader(out.data(), m, Ipv4Address(), Ipv4Address(198, 18, 0, 50), Ipv4Address());
   const size_t limit = MaxReplyPayload(m, out.size());
   ASSERT_EQ(limit, 548u);
   OptionWriter w(out.data() + n, limit - n);
@@ -110,13 +110,13 @@ TEST(ReplyTest, FullAckGoldenBytesAndRoundTrip) {
   n += w.Finish();
 
   const Bytes want_options = {
-      53, 1, 5,                      // message type ACK
-      54, 4, 198, 18, 0, 2,          // server id
-      51, 4, 0, 0, 0x0e, 0x10,       // lease time 3600
-      26, 2, 0x05, 0xdc,             // MTU 1500
-      61, 3, 1, 0xaa, 0xbb,          // client id echoed (RFC 6842)
-      82, 4, 1, 2, 'p', '7',         // relay agent info echoed (RFC 3046 §2.2)
-      255,                           // END
+      53,  1, 5,                       // message type ACK
+      54,  4, 198,  18,   0,    2,     // server id
+      51,  4, 0,    0,    0x0e, 0x10,  // lease time 3600
+      26,  2, 0x05, 0xdc,              // MTU 1500
+      61,  3, 1,    0xaa, 0xbb,        // client id echoed (RFC 6842)
+      82,  4, 1,    2,    'p',  '7',   // relay agent info echoed (RFC 3046 §2.2)
+      255,                             // END
   };
   ASSERT_EQ(n, kDhcpOptionsOffset + want_options.size());
   EXPECT_EQ(Bytes(&out[kDhcpOptionsOffset], &out[n]), want_options);
@@ -160,11 +160,11 @@ TEST(OptionWriterTest, AddThatDoesNotFitWritesNothing) {
   std::array<uint8_t, 10> buf;
   buf.fill(0xee);
   OptionWriter w(buf.data(), buf.size());
-  EXPECT_EQ(w.remaining(), 9u);  // one byte is kept for END
+  EXPECT_EQ(w.remaining(), 9u);                           // one byte is kept for END
   EXPECT_FALSE(w.Add(option::kHostName, Bytes(8, 'x')));  // needs 10
   EXPECT_EQ(w.size(), 0u);
-  EXPECT_EQ(buf, (std::array<uint8_t, 10>{0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee,
-                                          0xee}));
+  EXPECT_EQ(buf,
+            (std::array<uint8_t, 10>{0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee}));
   EXPECT_TRUE(w.Add(option::kHostName, Bytes(7, 'x')));  // exactly 9
   EXPECT_EQ(w.remaining(), 0u);
   EXPECT_FALSE(w.AddU8(option::kMessageType, 5));
@@ -243,18 +243,17 @@ TEST_P(MaxReplyPayloadTest, FollowsOption57) {
   EXPECT_EQ(MaxReplyPayload(m, c.buffer_limit), c.want);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Table, MaxReplyPayloadTest,
-    testing::Values(
-        // RFC 2131 §4.1: without option 57 a reply fits a 576-byte datagram.
-        MaxPayloadCase{"NoOption57", {}, 2048, 548},
-        MaxPayloadCase{"Option57Is1500", {0x05, 0xdc}, 2048, 1472},
-        // RFC 2132 §9.10: 576 is the minimum; a smaller value reads as 576.
-        MaxPayloadCase{"Option57Below576", {0x01, 0x2c}, 2048, 548},
-        MaxPayloadCase{"Option57Exactly576", {0x02, 0x40}, 2048, 548},
-        MaxPayloadCase{"BufferSmallerThanOption57", {0xff, 0xff}, 1024, 1024},
-        MaxPayloadCase{"BufferSmallerThanDefault", {}, 300, 300}),
-    [](const auto& info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(Table, MaxReplyPayloadTest,
+                         testing::Values(
+                             // RFC 2131 §2: without option 57 a reply fits a 576-byte datagram.
+                             MaxPayloadCase{"NoOption57", {}, 2048, 548},
+                             MaxPayloadCase{"Option57Is1500", {0x05, 0xdc}, 2048, 1472},
+                             // RFC 2132 §9.10: 576 is the minimum; a smaller value reads as 576.
+                             MaxPayloadCase{"Option57Below576", {0x01, 0x2c}, 2048, 548},
+                             MaxPayloadCase{"Option57Exactly576", {0x02, 0x40}, 2048, 548},
+                             MaxPayloadCase{"BufferSmallerThanOption57", {0xff, 0xff}, 1024, 1024},
+                             MaxPayloadCase{"BufferSmallerThanDefault", {}, 300, 300}),
+                         [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace
 }  // namespace dpdhcp::proto

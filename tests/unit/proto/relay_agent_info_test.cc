@@ -18,16 +18,18 @@ Bytes ToBytes(base::ByteSpan s) { return Bytes(s.begin(), s.end()); }
 Bytes Text(const std::string& s) { return Bytes(s.begin(), s.end()); }
 
 TEST(RelayAgentInfoTest, DecodesEverySubOption) {
+  // clang-format off
   const Bytes value = {
-      rai::kCircuitId, 6, 'o', 'l', 't', '1', '/', '3',              // RFC 3046
-      rai::kRemoteId, 6, 0x02, 0x00, 0x5e, 0x00, 0x00, 0x01,         // RFC 3046
-      rai::kLinkSelection, 4, 198, 18, 20, 0,                         // RFC 3527
-      rai::kSubscriberId, 4, 's', 'u', 'b', '9',                      // RFC 3993
-      9, 5, 0, 0, 0x0d, 0xe9, 0,                                      // vendor-specific: skipped
-      rai::kServerIdOverride, 4, 198, 18, 20, 1,                      // RFC 5107
-      rai::kRelayId, 3, 0, 1, 7,                                      // RFC 6925
-      rai::kRelaySourcePort, 0,                                       // RFC 8357
+      rai::kCircuitId, 6, 'o', 'l', 't', '1', '/', '3',       // RFC 3046
+      rai::kRemoteId, 6, 0x02, 0x00, 0x5e, 0x00, 0x00, 0x01,  // RFC 3046
+      rai::kLinkSelection, 4, 198, 18, 20, 0,                 // RFC 3527
+      rai::kSubscriberId, 4, 's', 'u', 'b', '9',              // RFC 3993
+      9, 5, 0, 0, 0x0d, 0xe9, 0,                              // vendor-specific: skipped
+      rai::kServerIdOverride, 4, 198, 18, 20, 1,              // RFC 5107
+      rai::kRelayId, 3, 0, 1, 7,                              // RFC 6925
+      rai::kRelaySourcePort, 0,                               // RFC 8357
   };
+  // clang-format on
   RelayAgentInfo info;
   ASSERT_EQ(ParseRelayAgentInfo(value, &info), DropReason::kNone);
   EXPECT_EQ(ToBytes(info.circuit_id), Text("olt1/3"));
@@ -56,11 +58,11 @@ TEST(RelayAgentInfoTest, EmptyValueHasNoSubOptions) {
 
 TEST(RelayAgentInfoTest, FirstInstanceWinsAndEmptyReadsAsAbsent) {
   const Bytes value = {
-      rai::kCircuitId, 0,                   // empty: identifies nothing
-      rai::kCircuitId, 1, 'a',              // the first real one counts
-      rai::kCircuitId, 1, 'b',              //
-      rai::kLinkSelection, 4, 10, 0, 0, 0,  //
-      rai::kLinkSelection, 4, 10, 1, 0, 0,  //
+      rai::kCircuitId,     0,                // empty: identifies nothing
+      rai::kCircuitId,     1, 'a',           // the first real one counts
+      rai::kCircuitId,     1, 'b',           //
+      rai::kLinkSelection, 4, 10,  0, 0, 0,  //
+      rai::kLinkSelection, 4, 10,  1, 0, 0,  //
   };
   RelayAgentInfo info;
   ASSERT_EQ(ParseRelayAgentInfo(value, &info), DropReason::kNone);
