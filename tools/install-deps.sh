@@ -11,6 +11,7 @@ build_pkgs=(
 # Real clients, relay and packet tools for the lab and the integration tests.
 lab_pkgs=(
   iproute2 isc-dhcp-client udhcpc dhcpcd-base kea-admin isc-dhcp-relay python3-scapy
+  python3-pytest tcpdump ethtool iputils-ping
 )
 
 want=("${build_pkgs[@]}")

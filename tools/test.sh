@@ -24,6 +24,11 @@ ninja -C build
 echo "== unit + scenario tests"
 meson test -C build --num-processes "$jobs" --print-errorlogs
 
+echo "== integration tests: dpdhcpd with real clients and a relay, in network namespaces"
+# Each test skips, saying why, when not root, without ip netns, or without the binary.
+/usr/bin/python3 -m pytest tests/integration -v -rs -p no:cacheprovider \
+  --junitxml=build/integration.junit.xml
+
 echo "== unit + scenario tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 setup build-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false -Dperf=false
 ninja -C build-asan
@@ -53,4 +58,5 @@ for target in build-fuzz/tests/fuzz/fuzz_*; do
   trap - EXIT
 done
 
-/usr/bin/python3 tools/test_summary.py build/meson-logs/testlog.junit.xml build-asan/meson-logs/testlog.junit.xml
+/usr/bin/python3 tools/test_summary.py build/meson-logs/testlog.junit.xml \
+  build-asan/meson-logs/testlog.junit.xml build/integration.junit.xml

@@ -215,8 +215,11 @@ std::optional<Ipv4Address> Engine::ChooseForOffer(Request& r) {
   if (const auto req = r.msg.requested_address(); req && Claim(r, *req)) return *req;
   const uint32_t hint = static_cast<uint32_t>(r.key.Hash()) + cursor_++;
   if (auto a = addresses_.ClaimAny(r.subnet->index, hint)) return a;
-  // Exhausted: expired leases of our own shard may not be reclaimed yet.
-  if (ReclaimExpired(r.shard_index, now, r.shard->capacity()) > 0) {
+  // Exhausted: expired leases of our own shard may not be reclaimed yet. A
+  // full sweep costs O(shard), so it runs at most once a second: a storm of
+  // DISCOVERs against an empty pool must not turn into a sweep per packet.
+  if (now != last_exhaustion_sweep_ &&
+      (last_exhaustion_sweep_ = now, ReclaimExpired(r.shard_index, now, r.shard->capacity()) > 0)) {
     r.current = r.shard->Find(r.key);  // our own record may have been reclaimed
     if (auto a = addresses_.ClaimAny(r.subnet->index, hint)) return a;
   }

@@ -163,6 +163,7 @@ class Engine {
   lease::LeaseStore& leases_;
   stats::WorkerCounters& counters_;
   uint32_t cursor_ = 0;  // spreads this engine's allocation hints
+  base::UnixSeconds last_exhaustion_sweep_ = 0;
   // Reused for every request: the parser keeps fixed-size tables (and an 8 KB
   // buffer for split options) that have no place on a per-packet stack frame.
   proto::DhcpMessage message_;

@@ -1,0 +1,238 @@
+#include "worker.h"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_prefetch.h>
+
+#include <utility>
+
+namespace dpdhcp::runtime::internal {
+
+using base::DropReason;
+using stats::Counter;
+
+namespace {
+
+base::ByteSpan FrameOf(const rte_mbuf* m) {
+  return base::ByteSpan(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m));
+}
+
+RxMeta MetaOf(const rte_mbuf* m) {
+  RxMeta meta;
+  meta.port = m->port;
+  meta.vlan_stripped = (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) != 0;
+  meta.vlan_tci = m->vlan_tci;
+  return meta;
+}
+
+FrameBuffer BufferOf(rte_mbuf* m) {
+  FrameBuffer f;
+  f.base = static_cast<uint8_t*>(m->buf_addr);
+  f.capacity = m->buf_len;
+  f.data_off = m->data_off;
+  f.data_len = m->data_len;
+  return f;
+}
+
+// The mbuf now holds the reply f describes, in one segment, with no offload
+// requested (checksums are in the frame, tags in the data).
+void ApplyReply(rte_mbuf* m, const FrameBuffer& f) {
+  if (m->next != nullptr) {
+    rte_pktmbuf_free(m->next);
+    m->next = nullptr;
+    m->nb_segs = 1;
+  }
+  m->data_off = static_cast<uint16_t>(f.data_off);
+  m->data_len = static_cast<uint16_t>(f.data_len);
+  m->pkt_len = f.data_len;
+  m->ol_flags = 0;
+  m->vlan_tci = 0;
+  m->vlan_tci_outer = 0;
+}
+
+}  // namespace
+
+Worker::Worker(uint32_t index, unsigned lcore, const SharedState& shared,
+               std::unique_ptr<engine::Engine> engine, stats::WorkerCounters& counters)
+    : index_(index),
+      lcore_(lcore),
+      classifier_(*shared.classifier),
+      leases_(*shared.leases),
+      clock_(shared.clock),
+      engine_(std::move(engine)),
+      counters_(counters) {
+  tx_by_port_.fill(-1);
+}
+
+void Worker::AddTxQueue(uint16_t port, uint16_t queue) {
+  tx_by_port_[port] = static_cast<int16_t>(tx_.size());
+  TxBuffer b;
+  b.port = port;
+  b.queue = queue;
+  tx_.push_back(b);
+}
+
+void Worker::SetOutboundRings(std::vector<rte_ring*> rings) {
+  outbound_ = std::move(rings);
+  steer_.assign(outbound_.size(), SteerBuffer{});
+}
+
+void Worker::Run(const std::atomic<bool>& stop) {
+  const uint64_t reclaim_period = clock_.CyclesForMillis(kReclaimPeriodMs);
+  uint64_t next_reclaim = rte_rdtsc() + reclaim_period;
+  std::array<rte_mbuf*, kRxBurst> pkts;
+  std::array<void*, kRxBurst> objs;
+
+  while (!stop.load(std::memory_order_relaxed)) {
+    const uint64_t tsc = rte_rdtsc();
+    now_ = clock_.Now(tsc);
+
+    for (const RxQueueRef& q : rx_) {
+      const uint16_t n = rte_eth_rx_burst(q.port, q.queue, pkts.data(), kRxBurst);
+      if (n != 0) ProcessRxBurst(q.port, pkts.data(), n);
+    }
+    for (rte_ring* ring : inbound_) {
+      const unsigned n = rte_ring_sc_dequeue_burst(ring, objs.data(), kRxBurst, nullptr);
+      for (unsigned i = 0; i < n; ++i) HandleSteered(static_cast<rte_mbuf*>(objs[i]));
+    }
+    for (TxBuffer& b : tx_) {
+      if (b.count != 0) Flush(b);
+    }
+    if (tsc >= next_reclaim) {
+      engine_->ReclaimExpired(index_, now_, kReclaimBudget);
+      next_reclaim = tsc + reclaim_period;
+    }
+  }
+  for (TxBuffer& b : tx_) {
+    if (b.count != 0) Flush(b);
+  }
+}
+
+void Worker::ProcessRxBurst(uint16_t port, rte_mbuf** pkts, uint16_t n) {
+  counters_.Add(Counter::kFramesReceived, n);
+  ClassifiedFrame& c = classified_;
+  for (uint16_t i = 0; i < n; ++i) {
+    if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
+    rte_mbuf* m = pkts[i];
+    // Not every PMD sets it (net_ring does not); the reply and a steered
+    // request need it.
+    m->port = port;
+    classifier_.Classify(FrameOf(m), MetaOf(m), &c);
+    switch (c.action) {
+      case FrameAction::kDrop:
+        DropFrame(m, c.drop);
+        break;
+      case FrameAction::kArpReply: {
+        FrameBuffer f = BufferOf(m);
+        if (!MakeArpReply(f, c, classifier_.interface(c.interface_index))) {
+          DropFrame(m, DropReason::kReplyTooLarge);
+          break;
+        }
+        ApplyReply(m, f);
+        counters_.Add(Counter::kArpReplySent);
+        Transmit(m);
+        break;
+      }
+      case FrameAction::kIcmpEchoReply: {
+        FrameBuffer f = BufferOf(m);
+        if (!MakeIcmpEchoReply(f, c, classifier_.interface(c.interface_index))) {
+          DropFrame(m, DropReason::kReplyTooLarge);
+          break;
+        }
+        ApplyReply(m, f);
+        counters_.Add(Counter::kIcmpEchoReplySent);
+        Transmit(m);
+        break;
+      }
+      case FrameAction::kDhcp: {
+        const uint32_t owner = DhcpShardOf(c.payload, leases_, index_);
+        if (owner == index_) {
+          HandleDhcp(m, c);
+        } else {
+          Steer(owner, m);
+        }
+        break;
+      }
+    }
+  }
+  FlushSteering();
+}
+
+void Worker::Steer(uint32_t owner, rte_mbuf* m) {
+  SteerBuffer& s = steer_[owner];
+  s.objs[s.count++] = m;  // at most one burst per flush: count <= kRxBurst
+}
+
+void Worker::FlushSteering() {
+  for (uint32_t owner = 0; owner < steer_.size(); ++owner) {
+    SteerBuffer& s = steer_[owner];
+    if (s.count == 0) continue;
+    const unsigned sent =
+        rte_ring_sp_enqueue_burst(outbound_[owner], s.objs.data(), s.count, nullptr);
+    counters_.Add(Counter::kFramesSteered, sent);
+    for (unsigned i = sent; i < s.count; ++i) {
+      DropFrame(static_cast<rte_mbuf*>(s.objs[i]), DropReason::kSteeringRingFull);
+    }
+    s.count = 0;
+  }
+}
+
+void Worker::HandleSteered(rte_mbuf* m) {
+  ClassifiedFrame& c = classified_;
+  classifier_.Classify(FrameOf(m), MetaOf(m), &c);
+  // Classify is a pure function of the bytes and metadata the sender
+  // classified as DHCP, so this is DHCP again; were it not (a bug), the frame
+  // is dropped under the reason found rather than handed to the engine.
+  if (c.action == FrameAction::kDhcp) {
+    HandleDhcp(m, c);
+  } else {
+    DropFrame(m, c.action == FrameAction::kDrop ? c.drop : DropReason::kUnsupportedIpProtocol);
+  }
+}
+
+void Worker::HandleDhcp(rte_mbuf* m, const ClassifiedFrame& c) {
+  engine::RequestContext ctx;
+  ctx.interface_index = c.interface_index;
+  ctx.src_ip = c.ip.src;
+  ctx.dst_ip = c.ip.dst;
+  ctx.src_port = c.udp.src_port;
+  ctx.src_mac = c.eth.src;
+  ctx.now = now_;
+  // The engine counts the request and, when there is no reply, the drop.
+  const engine::Decision d = engine_->HandlePayload(c.payload, ctx, reply_);
+  if (d.reply == engine::ReplyKind::kNone) {
+    rte_pktmbuf_free(m);
+    return;
+  }
+  FrameBuffer f = BufferOf(m);
+  if (!WriteDhcpReply(f, RTE_PKTMBUF_HEADROOM, c.vlans,
+                      classifier_.interface(c.interface_index).mac, d.to,
+                      base::ByteSpan(reply_.data(), d.reply_length))) {
+    DropFrame(m, DropReason::kReplyTooLarge);
+    return;
+  }
+  ApplyReply(m, f);
+  Transmit(m);
+}
+
+void Worker::Transmit(rte_mbuf* m) {
+  const int16_t t = tx_by_port_[m->port];
+  TxBuffer& b = tx_[static_cast<size_t>(t)];  // every serving port has a TX queue per worker
+  b.pkts[b.count++] = m;
+  if (b.count == kTxBufferSize) Flush(b);
+}
+
+void Worker::Flush(TxBuffer& b) {
+  const uint16_t sent = rte_eth_tx_burst(b.port, b.queue, b.pkts.data(), b.count);
+  counters_.Add(Counter::kFramesSent, sent);
+  for (uint16_t i = sent; i < b.count; ++i) DropFrame(b.pkts[i], DropReason::kTxFull);
+  b.count = 0;
+}
+
+int WorkerMain(void* arg) {
+  const auto* args = static_cast<const LaunchArgs*>(arg);
+  args->worker->Run(*args->stop);
+  return 0;
+}
+
+}  // namespace dpdhcp::runtime::internal

@@ -1,0 +1,123 @@
+// One worker lcore's state and loop (private to the runtime module).
+//
+// The loop follows DPDK examples/l2fwd-event/l2fwd_poll.c: state looked up
+// once, TSC read once per iteration, RX bursts over the lcore's queues, then
+// the inbound steering rings, then every TX buffer drained (the drain
+// deadline is one iteration). Nothing in it allocates, locks, makes a syscall
+// (beyond what a PMD's rx/tx burst does itself) or throws.
+#pragma once
+
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "dpdhcp/base/time.h"
+#include "dpdhcp/engine/engine.h"
+#include "dpdhcp/lease/lease_store.h"
+#include "dpdhcp/runtime/frame_classifier.h"
+#include "dpdhcp/runtime/tsc_clock.h"
+#include "dpdhcp/stats/counters.h"
+
+namespace dpdhcp::runtime::internal {
+
+inline constexpr uint16_t kRxBurst = 32;
+inline constexpr uint16_t kTxBufferSize = 32;
+// Records visited per expiry pass (every kReclaimPeriodMs): a few
+// microseconds, so a pass never delays a burst noticeably.
+inline constexpr uint32_t kReclaimBudget = 256;
+inline constexpr uint64_t kReclaimPeriodMs = 100;
+// The engine writes a reply here while it still reads the request in the
+// mbuf; the reply is then copied into the mbuf. Ethernet MTU sized.
+inline constexpr size_t kReplyBufferSize = 1500;
+
+struct RxQueueRef {
+  uint16_t port;
+  uint16_t queue;
+};
+
+// What every worker reads and nobody writes while they run.
+struct SharedState {
+  const FrameClassifier* classifier = nullptr;
+  const lease::LeaseStore* leases = nullptr;  // ShardFor only
+  TscClock clock;
+};
+
+class alignas(64) Worker {
+ public:
+  Worker(uint32_t index, unsigned lcore, const SharedState& shared,
+         std::unique_ptr<engine::Engine> engine, stats::WorkerCounters& counters);
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Set-up, before Run.
+  void AddRxQueue(uint16_t port, uint16_t queue) { rx_.push_back({port, queue}); }
+  // Transmits on (port, queue): one TX queue per worker per port.
+  void AddTxQueue(uint16_t port, uint16_t queue);
+  // Ring to worker `owner` (nullptr for this worker itself), one per worker.
+  void SetOutboundRings(std::vector<rte_ring*> rings);
+  void AddInboundRing(rte_ring* ring) { inbound_.push_back(ring); }
+
+  // The loop; returns once `stop` is seen, with its TX buffers flushed.
+  void Run(const std::atomic<bool>& stop);
+
+  uint32_t index() const { return index_; }
+  unsigned lcore() const { return lcore_; }
+
+ private:
+  struct TxBuffer {
+    uint16_t port = 0;
+    uint16_t queue = 0;
+    uint16_t count = 0;
+    std::array<rte_mbuf*, kTxBufferSize> pkts{};
+  };
+  struct SteerBuffer {
+    uint16_t count = 0;
+    std::array<void*, kRxBurst> objs{};
+  };
+
+  void ProcessRxBurst(uint16_t port, rte_mbuf** pkts, uint16_t n);
+  // A DHCP request this worker owns, already classified.
+  void HandleDhcp(rte_mbuf* m, const ClassifiedFrame& c);
+  // A request another worker handed over: classified again (cheap).
+  void HandleSteered(rte_mbuf* m);
+  void Steer(uint32_t owner, rte_mbuf* m);
+  void FlushSteering();
+  void Transmit(rte_mbuf* m);
+  void Flush(TxBuffer& b);
+  void DropFrame(rte_mbuf* m, base::DropReason reason) {
+    counters_.Drop(reason);
+    rte_pktmbuf_free(m);
+  }
+
+  const uint32_t index_;
+  const unsigned lcore_;
+  const FrameClassifier& classifier_;
+  const lease::LeaseStore& leases_;
+  const TscClock clock_;
+  std::unique_ptr<engine::Engine> engine_;
+  stats::WorkerCounters& counters_;
+  base::UnixSeconds now_ = 0;
+
+  std::vector<RxQueueRef> rx_;
+  std::vector<rte_ring*> outbound_;  // by owner; nullptr for this worker
+  std::vector<rte_ring*> inbound_;
+  std::vector<SteerBuffer> steer_;  // by owner
+  std::vector<TxBuffer> tx_;
+  std::array<int16_t, RTE_MAX_ETHPORTS> tx_by_port_{};  // port id -> tx_ index, -1: none
+  ClassifiedFrame classified_;
+  std::array<uint8_t, kReplyBufferSize> reply_{};
+};
+
+// rte_eal_remote_launch entry point; arg is a LaunchArgs.
+struct LaunchArgs {
+  Worker* worker;
+  const std::atomic<bool>* stop;
+};
+int WorkerMain(void* arg);
+
+}  // namespace dpdhcp::runtime::internal
