@@ -40,22 +40,26 @@ CXX=clang++ setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lund
   -Dperf=false -Dtests=true
 ninja -C build-fuzz $(cd build-fuzz && ninja -t targets all | grep -o '^tests/fuzz/fuzz_[a-z_]*' | sort -u)
 for target in build-fuzz/tests/fuzz/fuzz_*; do
-  [[ -x $target ]] || continue
+  [[ -f $target && -x $target ]] || continue  # skip the fuzz_*.p object folders
   name=$(basename "$target")
   corpus=$top/tests/fuzz/corpus/$name
-  work=$(mktemp -d)
-  trap 'rm -rf "$work"' EXIT
-  cp -r "$corpus/." "$work/"
   echo "-- $name: replay $(ls "$corpus" | wc -l) seeds"
-  "$target" -runs=0 "$corpus" 2>&1 | tail -n 2
+  "$target" -runs=0 "$corpus" 2>&1 | tail -n 1
   if ((fuzz_seconds > 0)); then
+    work=$(mktemp -d)
+    cp -r "$corpus/." "$work/"
     echo "-- $name: fuzz ${fuzz_seconds}s"
-    "$target" -max_total_time="$fuzz_seconds" -print_final_stats=1 "$work" 2>&1 | grep -E 'stat::number_of_executed_units|Done|ERROR' || true
-    # a crash makes libFuzzer exit non-zero, and set -e stops here
-    "$target" -runs=0 "$work" >/dev/null 2>&1
+    rc=0
+    "$target" -max_total_time="$fuzz_seconds" -print_final_stats=1 -artifact_prefix="$work/" \
+      "$work" >"$work.log" 2>&1 || rc=$?
+    grep -E 'stat::number_of_executed_units|Done [0-9]+ runs' "$work.log" || true
+    if ((rc != 0)); then
+      echo "-- $name: FUZZER FAILED (exit $rc); its log ends:" >&2
+      tail -n 40 "$work.log" >&2
+      exit 1
+    fi
+    rm -rf "$work" "$work.log"
   fi
-  rm -rf "$work"
-  trap - EXIT
 done
 
 /usr/bin/python3 tools/test_summary.py build/meson-logs/testlog.junit.xml \
