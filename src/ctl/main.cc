@@ -31,6 +31,19 @@ namespace {
 
 constexpr int kExitOk = 0, kExitFailed = 1, kExitUsage = 2, kExitNotFound = 3, kExitNoConnect = 4;
 
+// A usage error is an InvalidArgument status; Main prints it and exits 2.
+using RunResult = absl::StatusOr<int>;
+absl::Status Usage(std::string message) { return absl::InvalidArgumentError(std::move(message)); }
+
+#define DPDHCPCTL_CONCAT_INNER(a, b) a##b
+#define DPDHCPCTL_CONCAT(a, b) DPDHCPCTL_CONCAT_INNER(a, b)
+#define DPDHCPCTL_ASSIGN_OR_RETURN(lhs, expr) \
+  DPDHCPCTL_ASSIGN_OR_RETURN_IMPL(DPDHCPCTL_CONCAT(ctl_or_, __LINE__), lhs, expr)
+#define DPDHCPCTL_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
+  auto tmp = (expr);                                    \
+  if (!tmp.ok()) return tmp.status();                   \
+  lhs = *std::move(tmp)
+
 struct Option {
   const char* name;  // without "--"
   const char* value;  // nullptr: a flag
@@ -69,18 +82,6 @@ const Option kGlobalOptions[] = {
     {"help", nullptr, "show help"},
 };
 
-// A usage error is an InvalidArgument status; Main prints it and exits 2.
-using RunResult = absl::StatusOr<int>;
-absl::Status Usage(std::string message) { return absl::InvalidArgumentError(std::move(message)); }
-
-#define DPDHCPCTL_CONCAT_INNER(a, b) a##b
-#define DPDHCPCTL_CONCAT(a, b) DPDHCPCTL_CONCAT_INNER(a, b)
-#define DPDHCPCTL_ASSIGN_OR_RETURN(lhs, expr) \
-  DPDHCPCTL_ASSIGN_OR_RETURN_IMPL(DPDHCPCTL_CONCAT(ctl_or_, __LINE__), lhs, expr)
-#define DPDHCPCTL_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
-  auto tmp = (expr);                                    \
-  if (!tmp.ok()) return tmp.status();                   \
-  lhs = *std::move(tmp)
 
 void PrintJson(const Json& j) { std::cout << control::DumpJson(j, 2) << "\n"; }
 
