@@ -12,6 +12,7 @@ build_pkgs=(
 lab_pkgs=(
   iproute2 isc-dhcp-client udhcpc dhcpcd-base kea-admin isc-dhcp-relay python3-scapy
   python3-pytest tcpdump ethtool iputils-ping
+  prometheus  # promtool: dpdhcpctl metrics checked in tests/unit/control
 )
 
 want=("${build_pkgs[@]}")

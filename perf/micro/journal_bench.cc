@@ -116,12 +116,13 @@ void BM_AppendDurable(benchmark::State& state) {
 // Arg: max_group_delay in µs.
 BENCHMARK(BM_AppendDurable)->Arg(0)->Arg(1000)->MinTime(3)->UseRealTime()->Unit(benchmark::kNanosecond);
 
-// Durable latency at a steady offered load (records/s): one record every
-// 1/rate seconds, each timed until durable_sequence() passes it.
+// Durable latency at a steady offered load: one record every 1/rate
+// seconds, each timed until durable_sequence() passes it.
 void BM_DurableLatencyAtRate(benchmark::State& state) {
   const std::string dir = BenchDir("latency");
   JournalOptions o;
   o.num_streams = 1;
+  o.max_group_delay = std::chrono::microseconds(state.range(1));
   auto j = Journal::Open(dir, o);
   if (!j.ok()) {
     state.SkipWithError(std::string(j.status().message()).c_str());
@@ -159,7 +160,15 @@ void BM_DurableLatencyAtRate(benchmark::State& state) {
   (*j)->Stop();
   std::filesystem::remove_all(dir);
 }
-BENCHMARK(BM_DurableLatencyAtRate)->Arg(10'000)->Arg(100'000)->MinTime(3)->UseRealTime()
+// Args: offered records/s, max_group_delay in µs (0: a group closes as soon
+// as the previous commit is done).
+BENCHMARK(BM_DurableLatencyAtRate)
+    ->Args({10'000, 1000})
+    ->Args({100'000, 1000})
+    ->Args({10'000, 0})
+    ->Args({100'000, 0})
+    ->MinTime(3)
+    ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 
 // A store of `n` bound leases (8 shards), shared by the snapshot and replay
@@ -174,9 +183,15 @@ struct Fixture {
 constexpr uint32_t kShards = 8;
 uint32_t CapacityFor(uint32_t n) { return n / kShards + n / (4 * kShards) + 1024; }
 
-Fixture& FixtureFor(uint32_t n) {
+Fixture& TheFixture() {
   static Fixture f;
+  return f;
+}
+
+Fixture& FixtureFor(uint32_t n) {
+  Fixture& f = TheFixture();
   if (f.n == n) return f;
+  if (!f.dir.empty()) std::filesystem::remove_all(f.dir);
   f = Fixture{};
   f.n = n;
   f.dir = BenchDir("store-" + std::to_string(n));
@@ -264,4 +279,13 @@ BENCHMARK(BM_ReplaySnapshot)->Arg(10'000'000)->Iterations(1)->UseRealTime()->Uni
 }  // namespace
 }  // namespace dpdhcp::journal
 
-BENCHMARK_MAIN();
+// BENCHMARK_MAIN, then the fixture's directory (hundreds of MB) removed.
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  const std::string dir = dpdhcp::journal::TheFixture().dir;
+  if (!dir.empty()) std::filesystem::remove_all(dir);
+  return 0;
+}

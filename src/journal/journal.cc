@@ -1,6 +1,7 @@
 #include "dpdhcp/journal/journal.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -24,7 +25,9 @@ namespace {
 
 // Up to this many fdatasync calls run at once (one per stream written in a
 // group): ext4 and XFS fold concurrent fsyncs into one journal commit, so
-// syncing N streams in parallel costs about one sync, not N.
+// syncing N streams in parallel costs about one sync, not N. They run in a
+// oneTBB arena of their own, so at most as many at once as TBB has threads
+// (the cores; keep the worker lcores out of the scheduler with isolcpus).
 constexpr int kMaxParallelSyncs = 16;
 constexpr uint32_t kMaxStreams = 1024;
 
@@ -90,6 +93,11 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(const std::string& dir,
   if (options.num_streams == 0 || options.num_streams > kMaxStreams) {
     return absl::InvalidArgumentError(
         absl::StrCat("journal: num_streams must be 1..", kMaxStreams, ", not ", options.num_streams));
+  }
+  if (options.max_group_records == 0 || options.segment_bytes < kRecordSize ||
+      options.ring_records == 0) {
+    return absl::InvalidArgumentError(
+        "journal: max_group_records, ring_records and segment_bytes (>= 64) must be positive");
   }
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
     return absl::UnavailableError(absl::StrCat(dir, ": mkdir: ", internal::ErrnoText(errno)));
@@ -375,6 +383,7 @@ void Journal::RetryFailed(Clock::time_point now) {
 }
 
 void Journal::Run() {
+  pthread_setname_np(pthread_self(), "dpdhcp-journal");
   // nanosleep wakes up to 50 µs late by default; the poll interval is 20 µs.
   prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
   bool group_open = false;

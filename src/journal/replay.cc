@@ -294,6 +294,7 @@ absl::StatusOr<ReplayResult> Replay(const std::string& dir, lease::LeaseStore& l
           if (!inserted && NewerForKey(e, *it->second)) it->second = &e;
         }
       }
+      part_cands[p].reserve(m.size());
       for (const auto& [key, e] : m) {
         if (e->tombstone) continue;
         part_cands[p].push_back({&e->lease, e->lease.address.value(), e->lease.cltt,
@@ -305,6 +306,9 @@ absl::StatusOr<ReplayResult> Replay(const std::string& dir, lease::LeaseStore& l
   // 5. One lease per address among those records, in parallel over address
   // partitions.
   std::vector<Candidate> cands;
+  size_t num_cands = 0;
+  for (const auto& pc : part_cands) num_cands += pc.size();
+  cands.reserve(num_cands);
   for (auto& pc : part_cands) {
     cands.insert(cands.end(), pc.begin(), pc.end());
     std::vector<Candidate>().swap(pc);

@@ -2,7 +2,8 @@
 // directory (DESIGN §6). Slow path; runs before the workers start.
 //
 // Replay = load the snapshot, then the segment records newer than what it
-// covers, newest record of each client wins:
+// covers (a segment wholly covered is not even read), newest record of each
+// client wins:
 //  - records of one client are ordered by (generation, sequence): within one
 //    run a client's records are all in one stream (one worker owns the
 //    client), so the stream's sequence orders them; after a restart with a

@@ -277,6 +277,12 @@ TEST(JournalTest, OpenValidatesOptions) {
   JournalOptions o;
   o.num_streams = 0;
   EXPECT_EQ(Journal::Open(dir.path(), o).status().code(), absl::StatusCode::kInvalidArgument);
+  o.num_streams = 1;
+  o.max_group_records = 0;
+  EXPECT_EQ(Journal::Open(dir.path(), o).status().code(), absl::StatusCode::kInvalidArgument);
+  o.max_group_records = 1;
+  o.segment_bytes = 10;
+  EXPECT_EQ(Journal::Open(dir.path(), o).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 // A real full filesystem: a 256 KiB tmpfs (root only). ENOSPC arrives as a
