@@ -1,4 +1,5 @@
 #include "dpdhcp/engine/engine.h"
+#include "option_cache.h"
 #include "request_state.h"
 
 #include <bitset>
@@ -26,7 +27,13 @@ Decision Drop(DropReason reason) { return DropDecision(reason); }
 
 Engine::Engine(std::shared_ptr<const config::Config> config, pool::AddressSpace& addresses,
                lease::LeaseStore& leases, stats::WorkerCounters& counters)
-    : config_(std::move(config)), addresses_(addresses), leases_(leases), counters_(counters) {}
+    : config_(std::move(config)),
+      addresses_(addresses),
+      leases_(leases),
+      counters_(counters),
+      option_cache_(std::make_unique<OptionCache>()) {}
+
+Engine::~Engine() = default;
 
 Decision Engine::HandlePayload(base::ByteSpan payload, const RequestContext& ctx,
                                base::MutableByteSpan reply) {
@@ -304,6 +311,13 @@ Decision Engine::Commit(Request& r, Ipv4Address address) {
     if (!Claim(r, address)) return Nak(r);
   } else if (!MayHave(r, address)) {
     return Nak(r);
+  } else if (r.reservation == nullptr || r.reservation->address != address) {
+    // A config reload may have taken the held address out of the subnet's
+    // pools: the binding is kept but not extended, so it runs out and the
+    // client moves to a pool address (§4.3.2: the client's notion of its
+    // address is no longer correct; docs/control.md, "config-reload").
+    const auto pool = addresses_.Find(address);
+    if (!pool || pool->subnet_index != r.subnet->index) return Nak(r);
   }
   const auto l = Record(r, address, LeaseState::kBound, base::ExpiryAfter(r.ctx.now, r.subnet->valid_lifetime));
   if (!l) return Drop(DropReason::kLeaseTableFull);
@@ -393,6 +407,7 @@ Decision Engine::Decline(Request& r) {
   }
   counters_.AddSubnet(r.subnet->index, SubnetCounter::kDeclinedAddresses, 1);
   Decision d;  // no reply to a DECLINE
+  d.prior = {LeaseEvent::kDeleted, old};
   d.change = {LeaseEvent::kDeclined, q};
   return d;
 }

@@ -3,6 +3,7 @@
 #include <bitset>
 
 #include "dpdhcp/engine/engine.h"
+#include "option_cache.h"
 #include "request_state.h"
 #include "dpdhcp/proto/option_defs.h"
 #include "dpdhcp/proto/option_writer.h"
@@ -50,15 +51,23 @@ bool HasDefaultRoute(base::ByteSpan routes) {
 class OptionSink {
  public:
   OptionSink(proto::OptionWriter& w, const OptionChain& chain) : w_(w), chain_(chain) {}
+  // A sink that continues another: the codes it wrote count as written.
+  OptionSink(proto::OptionWriter& w, const OptionSink& after)
+      : w_(w), chain_(after.chain_), written_(after.written_) {}
 
   bool Put(uint8_t code, base::ByteSpan value) {
     written_.set(code);
-    return w_.Add(code, value);
+    return Note(w_.Add(code, value));
   }
-  bool PutU8(uint8_t code, uint8_t v) { written_.set(code); return w_.AddU8(code, v); }
-  bool PutU32(uint8_t code, uint32_t v) { written_.set(code); return w_.AddU32(code, v); }
-  bool PutAddress(uint8_t code, Ipv4Address a) { written_.set(code); return w_.AddAddress(code, a); }
+  bool PutU8(uint8_t code, uint8_t v) { written_.set(code); return Note(w_.AddU8(code, v)); }
+  bool PutU32(uint8_t code, uint32_t v) { written_.set(code); return Note(w_.AddU32(code, v)); }
+  bool PutAddress(uint8_t code, Ipv4Address a) {
+    written_.set(code);
+    return Note(w_.AddAddress(code, a));
+  }
   bool Written(uint8_t code) const { return written_.test(code); }
+  // Whether some option was left out for lack of room.
+  bool overflowed() const { return overflowed_; }
 
   // A configured option, if there is one; an option that does not fit is left
   // out (the client asked, but the mandatory ones come first).
@@ -88,10 +97,36 @@ class OptionSink {
     Put(opt::kClasslessStaticRoute, base::ByteSpan(buf, routes.size() + 5));
   }
 
+  bool Note(bool ok) {
+    overflowed_ |= !ok;
+    return ok;
+  }
+
   proto::OptionWriter& w_;
   const OptionChain& chain_;
   std::bitset<256> written_;
+  bool overflowed_ = false;
 };
+
+// The client's parameter request list, in its order (RFC 2131 §4.3.1), then
+// what the operator marked always-send.
+void PutRequested(OptionSink& sink, base::ByteSpan request_list,
+                  const config::Reservation* reservation, const OptionChain& chain) {
+  for (const uint8_t code : request_list) {
+    if (code == opt::kHostName && reservation != nullptr && !reservation->hostname.empty() &&
+        chain.Find(code) == nullptr) {
+      const std::string& h = reservation->hostname;
+      sink.Put(opt::kHostName, base::ByteSpan(reinterpret_cast<const uint8_t*>(h.data()), h.size()));
+      continue;
+    }
+    sink.PutConfigured(code);
+  }
+  for (size_t i = 0; i < chain.count; ++i) {
+    for (const config::OptionData& o : chain.sets[i]->options) {
+      if (o.always_send) sink.PutConfigured(o.code);
+    }
+  }
+}
 
 }  // namespace
 
@@ -114,7 +149,8 @@ Decision Engine::Reply(Request& r, ReplyKind kind, Ipv4Address yiaddr, bool info
   OptionChain chain;
   if (r.reservation != nullptr) chain.Push(&r.reservation->options);
   const Ipv4Address pool_address = inform ? m.ciaddr() : yiaddr;
-  if (const config::Pool* p = r.subnet->FindPool(pool_address)) chain.Push(&p->options);
+  const config::Pool* pool = r.subnet->FindPool(pool_address);
+  if (pool != nullptr) chain.Push(&pool->options);
   chain.Push(&r.subnet->options);
   chain.Push(&r.cfg.options);
 
@@ -136,23 +172,23 @@ Decision Engine::Reply(Request& r, ReplyKind kind, Ipv4Address yiaddr, bool info
       ok = ok && sink.PutAddress(opt::kSubnetMask, Ipv4Address(r.subnet->prefix.mask()));
     }
     if (!ok) return DropDecision(base::DropReason::kReplyTooLarge);
-    // The client's parameter request list, in its order (RFC 2131 §4.3.1).
-    for (const uint8_t code : m.parameter_request_list()) {
-      if (code == opt::kHostName && r.reservation != nullptr && !r.reservation->hostname.empty() &&
-          chain.Find(code) == nullptr) {
-        const std::string& h = r.reservation->hostname;
-        sink.Put(opt::kHostName,
-                 base::ByteSpan(reinterpret_cast<const uint8_t*>(h.data()), h.size()));
-        continue;
+    // Everything written so far is fixed by the key, so the block that
+    // follows is too (option_cache.h). A block that does not fit whole is
+    // written option by option, leaving out what does not fit.
+    const OptionCache::Key key{r.subnet, pool, inform, m.parameter_request_list()};
+    bool done = false;
+    if (r.reservation == nullptr && OptionCache::Cacheable(key)) {
+      OptionCache::Entry& e = option_cache_->Slot(r.cfg, key);
+      if (!e.Matches(key)) {
+        uint8_t block[OptionCache::kMaxBytes + 1];  // + the byte a writer keeps for END
+        proto::OptionWriter bw(block, sizeof block);
+        OptionSink bs(bw, sink);
+        PutRequested(bs, key.list, nullptr, chain);
+        if (!bs.overflowed()) OptionCache::Fill(e, key, base::ByteSpan(block, bw.size()));
       }
-      sink.PutConfigured(code);
+      done = e.Matches(key) && w.AddEncoded(e.block());
     }
-    // Then what the operator marked always-send.
-    for (size_t i = 0; i < chain.count; ++i) {
-      for (const config::OptionData& o : chain.sets[i]->options) {
-        if (o.always_send) sink.PutConfigured(o.code);
-      }
-    }
+    if (!done) PutRequested(sink, m.parameter_request_list(), r.reservation, chain);
   } else if (!ok) {
     return DropDecision(base::DropReason::kReplyTooLarge);
   }

@@ -48,7 +48,7 @@ size_t MaxReplyPayload(const DhcpMessage& request, size_t buffer_limit) {
   return std::min(datagram - kIpUdpHeaderSize, buffer_limit);
 }
 
-bool OptionWriter::Add(uint8_t code, base::ByteSpan value) {
+bool OptionWriter::AddSplit(uint8_t code, base::ByteSpan value) {
   if (finished_ || code == option::kPad || code == option::kEnd) return false;
   if (EncodedSize(value.size()) > remaining()) return false;
   uint8_t* p = begin_ + size_;

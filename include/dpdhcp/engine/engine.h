@@ -24,7 +24,8 @@
 //    RENEWING / REBINDING (ciaddr set): ACK extends a matching binding; a
 //      binding for another address or an address held by someone else → NAK.
 //  DECLINE (§4.3.3): the address is quarantined for the probation period
-//    (`declined-addresses`), the client's binding is removed.
+//    (`declined-addresses`), the client's binding is removed (Decision::prior
+//    is its kDeleted record, Decision::change the quarantine record).
 //  RELEASE (§4.3.4): the binding is freed; the record stays as an affinity
 //    hint so the client gets the same address back if it is still free.
 //  INFORM (§4.3.5): ACK with configuration options, no lease time, to ciaddr.
@@ -90,6 +91,12 @@ struct Decision {
   base::DropReason drop = base::DropReason::kNone;  // why there is no reply, when there is none
   size_t reply_length = 0;                          // DHCP payload bytes written to the reply buffer
   ReplyAddress to;
+  // Journaled before `change` when set: the DECLINE path erases the client's
+  // binding and creates a quarantine record under another key (RFC 2131
+  // §4.3.3), so it emits kDeleted for the erased binding here and kDeclined
+  // for the quarantine record in `change`. Replay then never brings the
+  // erased binding back once the quarantine record is deleted in its turn.
+  LeaseChange prior;
   LeaseChange change;
 };
 
@@ -99,12 +106,15 @@ inline Decision DropDecision(base::DropReason reason) {
   return d;
 }
 
+class OptionCache;  // option_cache.h (internal)
+
 class Engine {
  public:
   // The engine writes the lease shard ShardFor(chaddr) of each request it is
   // given: the runtime steers every request to the worker owning that shard.
   Engine(std::shared_ptr<const config::Config> config, pool::AddressSpace& addresses,
          lease::LeaseStore& leases, stats::WorkerCounters& counters);
+  ~Engine();
 
   // Parses `payload` (a UDP payload to port 67) and decides. Counts
   // pkt4-received, the message type, and any parse failure under its reason.
@@ -167,6 +177,8 @@ class Engine {
   // Reused for every request: the parser keeps fixed-size tables (and an 8 KB
   // buffer for split options) that have no place on a per-packet stack frame.
   proto::DhcpMessage message_;
+  // The configured-options blocks of recent replies (reply.cc).
+  std::unique_ptr<OptionCache> option_cache_;
 };
 
 template <class Fn>

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "dpdhcp/base/bytes.h"
 #include "dpdhcp/base/ipv4_address.h"
@@ -43,20 +44,51 @@ class OptionWriter {
   // not fit, when code is 0 or 255, or after Finish. `value` must not overlap
   // the bytes being written (echoing a request's option is fine when the
   // request is in another buffer, not when the reply overwrites it).
-  bool Add(uint8_t code, base::ByteSpan value);
-  bool AddU8(uint8_t code, uint8_t v) { return Add(code, base::ByteSpan(&v, 1)); }
+  bool Add(uint8_t code, base::ByteSpan value) {
+    // Inline for the common case, a value that needs no split: every reply
+    // writes a dozen options (the engine's profile showed the call itself).
+    if (value.size() > 255) return AddSplit(code, value);
+    if (!Room(code, value.size())) return false;
+    uint8_t* p = begin_ + size_;
+    p[0] = code;
+    p[1] = static_cast<uint8_t>(value.size());
+    if (!value.empty()) std::memcpy(p + 2, value.data(), value.size());
+    size_ += 2 + value.size();
+    return true;
+  }
+  bool AddU8(uint8_t code, uint8_t v) {
+    if (!Room(code, 1)) return false;
+    uint8_t* p = begin_ + size_;
+    p[0] = code;
+    p[1] = 1;
+    p[2] = v;
+    size_ += 3;
+    return true;
+  }
   bool AddU16(uint8_t code, uint16_t v) {
     uint8_t b[2];
     base::StoreBe16(b, v);
     return Add(code, b);
   }
   bool AddU32(uint8_t code, uint32_t v) {
-    uint8_t b[4];
-    base::StoreBe32(b, v);
-    return Add(code, b);
+    if (!Room(code, 4)) return false;
+    uint8_t* p = begin_ + size_;
+    p[0] = code;
+    p[1] = 4;
+    base::StoreBe32(p + 2, v);
+    size_ += 6;
+    return true;
   }
   bool AddAddress(uint8_t code, base::Ipv4Address a) { return AddU32(code, a.value()); }
 
+  // Appends options already encoded (code, length, value...), all or
+  // nothing: false when they do not fit whole or after Finish.
+  bool AddEncoded(base::ByteSpan options) {
+    if (finished_ || options.size() > remaining()) return false;
+    std::memcpy(begin_ + size_, options.data(), options.size());
+    size_ += options.size();
+    return true;
+  }
   // Bytes a value of `value_size` takes on the wire once split (RFC 3396).
   static constexpr size_t EncodedSize(size_t value_size) {
     const size_t pieces = value_size == 0 ? 1 : (value_size + 254) / 255;
@@ -73,6 +105,13 @@ class OptionWriter {
   size_t remaining() const { return finished_ ? 0 : limit_ - size_; }
 
  private:
+  // Whether one option of `value_size` (<= 255) bytes may be written.
+  bool Room(uint8_t code, size_t value_size) const {
+    return !finished_ && code != 0 && code != 255 && value_size + 2 <= limit_ - size_;
+  }
+  // A value over 255 bytes: RFC 3396 §5 split.
+  bool AddSplit(uint8_t code, base::ByteSpan value);
+
   uint8_t* begin_;
   size_t limit_;  // capacity minus the END byte
   size_t size_ = 0;

@@ -109,6 +109,53 @@ TEST(ReplyBytesTest, MaxMessageSizeLimitsOptionalOptionsButNeverTheMandatoryOnes
   EXPECT_TRUE(e.reply->Has(opt::kDomainNameServers));
 }
 
+// The engine caches each (subnet, pool, request list)'s configured-options
+// block (src/engine/option_cache.h): a reply built from the cache must be
+// byte for byte the one built from the config.
+TEST(ReplyBytesTest, ARepeatedRequestListGetsTheSameOptions) {
+  std::string config = BaseConfig();
+  config.replace(config.find("198.18.0.100 - 198.18.0.100"), 27, "198.18.0.100 - 198.18.0.120");
+  Server server(config, 1);
+  std::vector<DecodedReply> replies;
+  for (uint32_t i = 0; i < 3; ++i) {
+    Client c(server, TestMac(0x100 + i));
+    Message m = c.Base(MessageType::kDiscover);
+    m.prl = {121, 3, 1, 6, 26, 43, 15};
+    const Exchange e = c.Send(m);
+    ASSERT_EQ(e.kind(), ReplyKind::kOffer);
+    replies.push_back(*e.reply);
+  }
+  for (size_t i = 1; i < replies.size(); ++i) {
+    EXPECT_EQ(replies[i].option_order, replies[0].option_order);
+    EXPECT_EQ(replies[i].options, replies[0].options);
+    EXPECT_NE(replies[i].yiaddr, replies[0].yiaddr);
+  }
+}
+
+TEST(ReplyBytesTest, ACachedBlockThatDoesNotFitIsWrittenOptionByOption) {
+  // routers (6) + file name (242) + domain name (62) + DNS (10) = 320 bytes:
+  // cached whole, but more than the 274 a 576-byte reply has left after the
+  // fixed options (RFC 2131 §2), so each reply leaves the domain name out.
+  std::string config = kConfig;
+  config.replace(config.find("\"x\".repeat"), 10, "\"" + std::string(240, 'b') + "\"");
+  config.replace(config.find("{\"name\": \"interface-mtu\""), 0,
+                 "{\"name\": \"domain-name\", \"data\": \"" + std::string(60, 'd') + "\"}, ");
+  config.replace(config.find("198.18.0.100 - 198.18.0.100"), 27, "198.18.0.100 - 198.18.0.120");
+  Server server(config, 1);
+  for (uint32_t i = 0; i < 2; ++i) {
+    Client c(server, TestMac(0x200 + i));
+    Message m = c.Base(MessageType::kDiscover);
+    m.prl = {3, 67, 15, 6};
+    const Exchange e = c.Send(m);
+    ASSERT_EQ(e.kind(), ReplyKind::kOffer) << "client " << i;
+    EXPECT_LE(e.decision.reply_length, 548u);
+    EXPECT_TRUE(e.reply->Has(opt::kRouters));
+    EXPECT_TRUE(e.reply->Has(opt::kBootFileName));
+    EXPECT_FALSE(e.reply->Has(opt::kDomainName)) << "client " << i;
+    EXPECT_TRUE(e.reply->Has(opt::kDomainNameServers)) << "client " << i;
+  }
+}
+
 TEST(ReplyBytesTest, NakCarriesOnlyWhatRfc2131Table3Allows) {
   Server server(BaseConfig(), 1);
   Client c(server, TestMac(2));
