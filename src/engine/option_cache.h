@@ -70,7 +70,7 @@ class OptionCache {
     uint64_t head = 0, tail = 0;
     const size_t n = k.list.size();
     std::memcpy(&head, k.list.data(), std::min<size_t>(n, 8));
-    if (n > 8) std::memcpy(&tail, k.list.data() + n - std::min<size_t>(n - 8, 8), std::min<size_t>(n - 8, 8));
+    if (n > 8) std::memcpy(&tail, k.list.data() + n - 8, 8);  // may overlap head: fine for a hash
     uint64_t h = (reinterpret_cast<uintptr_t>(k.subnet) >> 4) * 0x9e3779b97f4a7c15ull;
     h ^= (reinterpret_cast<uintptr_t>(k.pool) >> 4) * 0xc2b2ae3d27d4eb4full;
     h ^= (head * 0x165667b19e3779f9ull) ^ (tail * 0x27d4eb2f165667c5ull) ^ (n << 1) ^ k.inform;

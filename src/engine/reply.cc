@@ -179,14 +179,15 @@ Decision Engine::Reply(Request& r, ReplyKind kind, Ipv4Address yiaddr, bool info
     bool done = false;
     if (r.reservation == nullptr && OptionCache::Cacheable(key)) {
       OptionCache::Entry& e = option_cache_->Slot(r.cfg, key);
-      if (!e.Matches(key)) {
+      bool hit = e.Matches(key);
+      if (!hit) {
         uint8_t block[OptionCache::kMaxBytes + 1];  // + the byte a writer keeps for END
         proto::OptionWriter bw(block, sizeof block);
         OptionSink bs(bw, sink);
         PutRequested(bs, key.list, nullptr, chain);
-        if (!bs.overflowed()) OptionCache::Fill(e, key, base::ByteSpan(block, bw.size()));
+        hit = !bs.overflowed() && OptionCache::Fill(e, key, base::ByteSpan(block, bw.size()));
       }
-      done = e.Matches(key) && w.AddEncoded(e.block());
+      done = hit && w.AddEncoded(e.block());
     }
     if (!done) PutRequested(sink, m.parameter_request_list(), r.reservation, chain);
   } else if (!ok) {
