@@ -18,6 +18,12 @@ inline uint16_t Fold64(uint64_t acc) {
   return static_cast<uint16_t>(acc);
 }
 
+inline uint64_t Load64(const uint8_t* p) {
+  uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
 inline uint32_t Load32(const uint8_t* p) {
   uint32_t v;
   std::memcpy(&v, p, sizeof v);
@@ -28,20 +34,29 @@ inline uint32_t Load32(const uint8_t* p) {
 
 // RFC 1071 §2: the sum is independent of byte order (B) and may be taken over
 // wider words whose carries are folded in later (C). So the data is summed as
-// native 32-bit words into a 64-bit accumulator, which cannot overflow below
-// 16 GiB, and folded and byte-swapped once at the end. The unit test checks
+// native 64-bit words whose carries are counted, and
+// folded and byte-swapped once at the end. The unit test checks
 // this against a plain 16-bit big-endian loop at every length and alignment.
 uint32_t ChecksumPartial(const uint8_t* data, size_t len, uint32_t sum) {
-  uint64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  // 64-bit words, each carry out counted and added back at the end (end-
+  // around carry, RFC 1071 §2 (C)): half the instructions of 32-bit words for
+  // the ~300-byte DHCP frames, which every request and reply is summed over.
+  uint64_t s0 = 0, s1 = 0, carries = 0;
   while (len >= 16) {
-    a0 += Load32(data);
-    a1 += Load32(data + 4);
-    a2 += Load32(data + 8);
-    a3 += Load32(data + 12);
+    carries += __builtin_add_overflow(s0, Load64(data), &s0);
+    carries += __builtin_add_overflow(s1, Load64(data + 8), &s1);
     data += 16;
     len -= 16;
   }
-  uint64_t acc = a0 + a1 + a2 + a3;
+  if (len >= 8) {
+    carries += __builtin_add_overflow(s0, Load64(data), &s0);
+    data += 8;
+    len -= 8;
+  }
+  carries += __builtin_add_overflow(s0, s1, &s0);
+  // s0 + carries * 2^64 == s0 + carries (mod 2^64 - 1); fold both into the
+  // 64-bit accumulator below as 32-bit halves, which cannot overflow it.
+  uint64_t acc = (s0 & 0xffffffffu) + (s0 >> 32) + carries;
   while (len >= 4) {
     acc += Load32(data);
     data += 4;
