@@ -52,7 +52,8 @@ class OptionCache {
 
     bool Matches(const Key& k) const {
       return valid && subnet == k.subnet && pool == k.pool && inform == k.inform &&
-             list_size == k.list.size() && std::memcmp(list, k.list.data(), list_size) == 0;
+             list_size == k.list.size() &&
+             (list_size == 0 || std::memcmp(list, k.list.data(), list_size) == 0);
     }
     base::ByteSpan block() const { return base::ByteSpan(bytes, size); }
   };
@@ -69,7 +70,8 @@ class OptionCache {
     // wrong reply (Matches compares the whole key).
     uint64_t head = 0, tail = 0;
     const size_t n = k.list.size();
-    std::memcpy(&head, k.list.data(), std::min<size_t>(n, 8));
+    // (An empty list may have a null data(): no copy then, not even of 0.)
+    if (n > 0) std::memcpy(&head, k.list.data(), std::min<size_t>(n, 8));
     if (n > 8) std::memcpy(&tail, k.list.data() + n - 8, 8);  // may overlap head: fine for a hash
     uint64_t h = (reinterpret_cast<uintptr_t>(k.subnet) >> 4) * 0x9e3779b97f4a7c15ull;
     h ^= (reinterpret_cast<uintptr_t>(k.pool) >> 4) * 0xc2b2ae3d27d4eb4full;

@@ -165,7 +165,17 @@ InstallStats InstallEach(size_t n, Get get, lease::LeaseStore& store,
   tbb::parallel_for(uint32_t{0}, shards, [&](uint32_t s) {
     lease::LeaseShard& shard = store.shard(s);
     InstallStats& st = per_shard[s];
-    for (size_t k = by_shard.start[s]; k < by_shard.start[s + 1]; ++k) {
+    // Each lease touches an index bucket, a bitmap word and a holder word
+    // at random (~0.8 us per lease at 10 M when each waited for the last):
+    // loads are started kAhead leases early so that they overlap.
+    constexpr size_t kAhead = 12;
+    const size_t end = by_shard.start[s + 1];
+    for (size_t k = by_shard.start[s]; k < end; ++k) {
+      if (k + kAhead < end) {
+        const lease::Lease ahead = get(by_shard.index[k + kAhead]);
+        shard.Prefetch(ahead.key);
+        if (addresses != nullptr) addresses->Prefetch(ahead.address);
+      }
       const lease::Lease l = get(by_shard.index[k]);
       const bool live =
           l.state == lease::LeaseState::kBound || l.state == lease::LeaseState::kDeclined;

@@ -196,6 +196,14 @@ void AddressSpace::SetHolder(base::Ipv4Address a, uint32_t holder) {
   }
 }
 
+void AddressSpace::Prefetch(base::Ipv4Address a) const {
+  if (const PoolState* pool = Locate(a)) {
+    const uint32_t index = a.value() - pool->first;
+    pool->bitmap.Prefetch(index);
+    __builtin_prefetch(&pool->holders[index], 1);
+  }
+}
+
 uint32_t AddressSpace::Holder(base::Ipv4Address a) const {
   const PoolState* pool = Locate(a);
   if (pool == nullptr) return kNoHolder;

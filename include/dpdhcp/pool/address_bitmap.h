@@ -61,6 +61,10 @@ class AddressBitmap {
   // Frees `index`. Releasing a free or out-of-range index does nothing.
   void Release(uint32_t index);
   bool IsClaimed(uint32_t index) const;
+  // Starts loading the word TryClaim(index) will change (bulk loads).
+  void Prefetch(uint32_t index) const {
+    if (index < size_) __builtin_prefetch(&Word(0, index >> 6), 1);
+  }
 
   // Claims the first free index at or after `hint` (taken modulo size),
   // wrapping to 0, so callers that pass different per-worker cursors work in
