@@ -1,7 +1,8 @@
 // dpdhcpd: the kernel-bypass DHCPv4 server.
 //
 //   dpdhcpd --config PATH [--eal-profile FILE] [--workers N] [--lease-capacity N]
-//           [--lease-dump PATH] [--stats-interval SECONDS] [-- EAL arguments]
+//           [--lease-dump PATH] [--stats-interval SECONDS] [--skip-corrupt-journal]
+//           [--import-kea-leases PATH] [-- EAL arguments]
 //
 // Wiring only: flags and EAL arguments in, runtime::Dataplane built and run,
 // counters and the lease dump out at shutdown. Every failure is a message on
@@ -32,6 +33,9 @@
 #include "dpdhcp/config/config.h"
 #include "dpdhcp/runtime/dataplane.h"
 #include "dpdhcp/runtime/eal_args.h"
+#include "control_plane.h"
+#include "dataplane_state.h"
+#include "journal_setup.h"
 #include "lease_csv.h"
 #include "stats_report.h"
 
@@ -50,6 +54,19 @@ ABSL_FLAG(uint32_t, lease_capacity, 0,
 ABSL_FLAG(std::string, lease_dump, "",
           "At shutdown, write the bound and declined leases to this file in Kea memfile CSV "
           "format (kea-leases4.csv). Empty: no dump.");
+ABSL_FLAG(bool, skip_corrupt_journal, false,
+          "Start even when the lease journal (Dhcp4.lease-database.name) has a corrupt record "
+          "or snapshot block before its end: skip it, losing the leases it held. Without it "
+          "dpdhcpd refuses to start and names the file and offset. A torn tail (a crash "
+          "mid-write) is always truncated.");
+ABSL_FLAG(std::string, import_kea_leases, "",
+          "At start-up, import this Kea memfile lease file (kea-leases4.csv) into an empty "
+          "lease journal directory and snapshot it, then serve (migration from Kea; "
+          "--lease-dump migrates back).");
+ABSL_FLAG(std::string, control_socket_group, "",
+          "Group (name or number) owning the control socket (Dhcp4.control-socket), which is "
+          "then mode 0660 so that the group's members may use dpdhcpctl. Empty: mode 0600, "
+          "owner only.");
 ABSL_FLAG(uint32_t, stats_interval, 0,
           "Print a one-line summary of packet rates every this many seconds (from a control "
           "thread, not a worker). 0: never.");
@@ -70,6 +87,9 @@ constexpr FlagDoc kFlagDocs[] = {
     {"--config", "config", "PATH"},         {"--eal-profile", "eal_profile", "FILE"},
     {"--workers", "workers", "N"},          {"--lease-capacity", "lease_capacity", "N"},
     {"--lease-dump", "lease_dump", "PATH"}, {"--stats-interval", "stats_interval", "SECONDS"},
+    {"--skip-corrupt-journal", "skip_corrupt_journal", ""},
+    {"--import-kea-leases", "import_kea_leases", "PATH"},
+    {"--control-socket-group", "control_socket_group", "GROUP"},
 };
 
 // Words of `text` on lines of at most `width` columns, each indented.
@@ -95,17 +115,20 @@ void PrintUsage() {
   const char* program = "dpdhcpd";
   std::printf(
       "Usage: %s --config PATH [--eal-profile FILE] [--workers N] [--lease-capacity N]\n"
-      "       [--lease-dump PATH] [--stats-interval SECONDS] [-- EAL arguments]\n\n"
+      "       [--lease-dump PATH] [--stats-interval SECONDS] [--skip-corrupt-journal]\n"
+      "       [--import-kea-leases PATH] [-- EAL arguments]\n\n"
       "Kernel-bypass DHCPv4 server on DPDK. Serves the interfaces of the config's\n"
       "interfaces-config (each names a DPDK port: a vdev such as\n"
       "\"net_af_packet0,iface=veth0,qpairs=2\" or a PCI address) until SIGINT or SIGTERM,\n"
-      "then prints its counters. Prints \"dpdhcpd: serving\" once it answers.\n\n"
+      "then prints its counters. Prints \"dpdhcpd: serving\" once it answers.\n"
+      "Leases are journaled in the directory Dhcp4.lease-database.name (default\n"
+      "/var/lib/dpdhcp) and replayed at start-up; see docs/journal.md.\n\n"
       "Flags (also accepted with '_' for '-', and as --flag=value):\n",
       program);
   for (const FlagDoc& d : kFlagDocs) {
     const absl::CommandLineFlag* f = absl::FindCommandLineFlag(d.flag);
     if (f == nullptr) continue;
-    std::printf("  %s %s  (default: %s)\n%s", d.cli, d.value,
+    std::printf("  %s%s%s  (default: %s)\n%s", d.cli, *d.value != '\0' ? " " : "", d.value,
                 f->DefaultValue().empty() ? "none" : f->DefaultValue().c_str(),
                 Wrap(f->Help(), 6, 80).c_str());
   }
@@ -163,6 +186,8 @@ struct Options {
   runtime::DataplaneOptions dataplane;
   std::string lease_dump;
   uint32_t stats_interval = 0;
+  LeasePersistenceOptions persistence;
+  std::string control_group;
 };
 
 struct StatsThreadArgs {
@@ -231,6 +256,11 @@ absl::Status Serve(const Options& o) {
       runtime::AssembleEalArgs(o.program, profile, o.eal_extra, absl::StrCat("dpdhcpd-", getpid()));
   std::printf("dpdhcpd: EAL arguments: %s\n", absl::StrJoin(eal_args, " ").c_str());
   std::fflush(stdout);
+  // The EAL pins this thread to the main lcore's CPU; the journal's threads
+  // (replay, group commit, snapshots) need the CPUs the process had.
+  LeasePersistenceOptions persistence_options = o.persistence;
+  sched_getaffinity(0, sizeof persistence_options.process_cpus,
+                    &persistence_options.process_cpus);
   // rte_eal_init may permute argv: hand it pointers into strings we own.
   std::vector<char*> argv;
   for (std::string& a : eal_args) argv.push_back(a.data());
@@ -249,6 +279,11 @@ absl::Status Serve(const Options& o) {
   if (!dp_or.ok()) return dp_or.status();
   std::unique_ptr<runtime::Dataplane> dp = *std::move(dp_or);
   for (const std::string& line : dp->DescribeLines()) std::printf("dpdhcpd: %s\n", line.c_str());
+  std::fflush(stdout);
+  // Leases restored and the journal attached before any worker runs.
+  auto persistence_or = LeasePersistence::Start(**config, *dp, persistence_options);
+  if (!persistence_or.ok()) return persistence_or.status();
+  std::unique_ptr<LeasePersistence> persistence = *std::move(persistence_or);
 
   InstallSignalHandlers();
   pthread_t stats_thread{};
@@ -264,11 +299,34 @@ absl::Status Serve(const Options& o) {
     stats_running = true;
   }
 
+  // The control socket and the /dpdhcp telemetry paths, on their own
+  // threads; the "shutdown" command stops the server as SIGTERM does.
+  DataplaneState state(*dp, o.config, [](int) { g_stop.store(true); });
+  state.SetDurabilitySource([p = persistence.get()] { return DurabilityOf(*p); });
+  state.SetReloadObserver([](const std::string& note) {
+    std::printf("dpdhcpd: configuration reloaded: %s\n", note.c_str());
+    std::fflush(stdout);
+  });
+  ControlPlane control(state);
+  if (absl::Status s = control.Start(dp->config().control_socket, o.control_group); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = control.StartTelemetry(); !s.ok()) {
+    std::printf("dpdhcpd: warning: %s\n", std::string(s.message()).c_str());
+  }
+  if (!dp->config().control_socket.empty()) {
+    std::printf("dpdhcpd: control socket %s\n", dp->config().control_socket.c_str());
+  }
+
+  persistence->StartCompaction();
   std::printf("dpdhcpd: serving\n");
   std::fflush(stdout);
   absl::Status status = dp->Run(g_stop);
   g_stop.store(true);
+  control.Stop();  // no command may wait on a stopped worker
   if (stats_running) pthread_join(stats_thread, nullptr);
+  // The workers have stopped appending: sync, last snapshot, journal stopped.
+  if (absl::Status s = persistence->Shutdown(); !s.ok() && status.ok()) status = s;
 
   std::printf("dpdhcpd: stopping\n");
   PrintShutdownReport(*dp);
@@ -323,6 +381,9 @@ int Main(int argc, char** argv) {
   o.dataplane.lease_capacity = absl::GetFlag(FLAGS_lease_capacity);
   o.lease_dump = absl::GetFlag(FLAGS_lease_dump);
   o.stats_interval = absl::GetFlag(FLAGS_stats_interval);
+  o.control_group = absl::GetFlag(FLAGS_control_socket_group);
+  o.persistence.skip_corrupt = absl::GetFlag(FLAGS_skip_corrupt_journal);
+  o.persistence.import_kea_csv = absl::GetFlag(FLAGS_import_kea_leases);
   if (o.config.empty()) {
     std::fprintf(stderr, "dpdhcpd: --config is required (see --help)\n");
     return kExitError;

@@ -157,13 +157,21 @@ absl::Status ParseLeaseDatabase(const ObjectReader& dhcp4, Config& config) {
   const Json* db = nullptr;
   DPDHCP_CONFIG_RETURN_IF_ERROR(dhcp4.GetObject("lease-database", &db));
   if (db == nullptr) return absl::OkStatus();
-  auto r = ObjectReader::Open(*db, dhcp4.PathOf("lease-database"), {"type", "name", "durability"});
+  auto r = ObjectReader::Open(*db, dhcp4.PathOf("lease-database"),
+                              {"type", "name", "durability", "lfc-interval", "lfc-max-journal-mb"});
   if (!r.ok()) return r.status();
   DPDHCP_CONFIG_RETURN_IF_ERROR(r->RequireString("type", &config.lease_database_type));
-  if (config.lease_database_type != "journal") {
-    return PathError(r->PathOf("type"), Cat("\"", config.lease_database_type,
-                                            "\" is not supported (only \"journal\")"));
+  if (config.lease_database_type != "journal" && config.lease_database_type != "memory") {
+    return PathError(r->PathOf("type"),
+                     Cat("\"", config.lease_database_type,
+                         "\" is not supported (\"journal\", or \"memory\" for no persistence)"));
   }
+  std::optional<uint32_t> lfc;
+  DPDHCP_CONFIG_RETURN_IF_ERROR(r->GetUint32("lfc-interval", 0, 0xffffffffu, &lfc));
+  if (lfc) config.lfc_interval = *lfc;
+  std::optional<uint32_t> lfc_mb;
+  DPDHCP_CONFIG_RETURN_IF_ERROR(r->GetUint32("lfc-max-journal-mb", 0, 1u << 20, &lfc_mb));
+  if (lfc_mb) config.lfc_max_journal_mb = *lfc_mb;
   std::optional<std::string> name;
   DPDHCP_CONFIG_RETURN_IF_ERROR(r->GetString("name", &name));
   if (name) {

@@ -1,58 +1,15 @@
-// Private to the config module: small string helpers.
-//
-// Debian's abseil is built with its own string_view type
-// (ABSL_OPTION_USE_STD_STRING_VIEW 0), so a std::string_view does not convert
-// to absl::string_view: Cat and Absl bridge the two.
+// Private to the config module: the shared string helpers
+// (dpdhcp/base/text.h) under the names the config sources use.
 #pragma once
 
-#include <string>
-#include <string_view>
-#include <type_traits>
-
-#include "absl/strings/ascii.h"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/string_view.h"
+#include "dpdhcp/base/text.h"
 
 namespace dpdhcp::config::internal {
 
-inline absl::string_view Absl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
-
-template <typename T>
-decltype(auto) CatArg(const T& v) {
-  if constexpr (std::is_same_v<T, std::string_view>) {
-    return Absl(v);
-  } else {
-    return (v);
-  }
-}
-
-// absl::StrCat that also takes std::string_view.
-template <typename... Args>
-std::string Cat(const Args&... args) {
-  return absl::StrCat(CatArg(args)...);
-}
-
-inline std::string_view Trim(std::string_view s) {
-  while (!s.empty() && absl::ascii_isspace(static_cast<unsigned char>(s.front())))
-    s.remove_prefix(1);
-  while (!s.empty() && absl::ascii_isspace(static_cast<unsigned char>(s.back())))
-    s.remove_suffix(1);
-  return s;
-}
-
-inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (absl::ascii_tolower(static_cast<unsigned char>(a[i])) !=
-        absl::ascii_tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-inline bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && EqualsIgnoreCase(s.substr(0, prefix.size()), prefix);
-}
+using base::Absl;
+using base::Cat;
+using base::EqualsIgnoreCase;
+using base::StartsWithIgnoreCase;
+using base::Trim;
 
 }  // namespace dpdhcp::config::internal

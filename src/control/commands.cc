@@ -101,17 +101,17 @@ Answer ConfigTest(CommandContext& c, const Json& args) {
 
 Answer ConfigSet(CommandContext& c, const Json& args) {
   DPDHCP_CONTROL_ASSIGN_OR_ANSWER(const std::string text, ConfigText("config-set", args));
-  const absl::Status s = c.state.SetConfig(text);
-  if (!s.ok()) return Error(Cat("config-set: ", s.message()));
-  return Success("Configuration successful.");
+  const absl::StatusOr<std::string> s = c.state.SetConfig(text);
+  if (!s.ok()) return Error(Cat("config-set: ", s.status().message()));
+  return Success(s->empty() ? "Configuration successful." : Cat("Configuration successful. ", *s));
 }
 
 Answer ConfigReload(CommandContext& c, const Json& args) {
   DPDHCP_CONTROL_ASSIGN_OR_ANSWER(const Arguments a, Arguments::Open("config-reload", args, {}, false));
   (void)a;
-  const absl::Status s = c.state.ReloadConfig();
-  if (!s.ok()) return Error(Cat("config-reload: ", s.message()));
-  return Success("Configuration successful.");
+  const absl::StatusOr<std::string> s = c.state.ReloadConfig();
+  if (!s.ok()) return Error(Cat("config-reload: ", s.status().message()));
+  return Success(s->empty() ? "Configuration successful." : Cat("Configuration successful. ", *s));
 }
 
 Answer ShutdownCommand(CommandContext& c, const Json& args) {

@@ -129,13 +129,13 @@ absl::Status MemoryServerState::TestConfig(std::string_view json_text) {
   return pool::AddressSpace::Build(**config).status();
 }
 
-absl::Status MemoryServerState::SetConfig(std::string_view json_text) {
+absl::StatusOr<std::string> MemoryServerState::SetConfig(std::string_view json_text) {
   auto config = config::ParseConfig(json_text);
   if (!config.ok()) return config.status();
   return ApplyConfig(*std::move(config));
 }
 
-absl::Status MemoryServerState::ReloadConfig() {
+absl::StatusOr<std::string> MemoryServerState::ReloadConfig() {
   if (options_.config_path.empty()) {
     return absl::FailedPreconditionError(
         "the server was not started from a configuration file; use config-set");
@@ -145,7 +145,8 @@ absl::Status MemoryServerState::ReloadConfig() {
   return ApplyConfig(*std::move(config));
 }
 
-absl::Status MemoryServerState::ApplyConfig(std::shared_ptr<const config::Config> config) {
+absl::StatusOr<std::string> MemoryServerState::ApplyConfig(
+    std::shared_ptr<const config::Config> config) {
   if (config->subnets.size() > kMaxSubnets) {
     return absl::InvalidArgumentError(Cat("more than ", kMaxSubnets, " subnets"));
   }
@@ -160,6 +161,7 @@ absl::Status MemoryServerState::ApplyConfig(std::shared_ptr<const config::Config
   // Leases survive: each held address is claimed again in the new address
   // space (a record whose address left every pool keeps its record, without
   // a claim, until it expires).
+  uint64_t orphaned = 0;
   std::vector<std::vector<std::array<int64_t, 2>>> gauges(
       counters_.size(), std::vector<std::array<int64_t, 2>>(next->config->subnets.size()));
   for (uint32_t sh = 0; sh < leases_.num_shards(); ++sh) {
@@ -167,7 +169,11 @@ absl::Status MemoryServerState::ApplyConfig(std::shared_ptr<const config::Config
       if (!lease::HoldsAddress(l.state)) return;
       pool::AddressSpace& a = *next->addresses;
       const bool claimed = a.IsReserved(l.address) ? a.ClaimReserved(l.address) : a.TryClaim(l.address);
-      if (claimed) a.SetHolder(l.address, lease::MakeLeaseRef(sh, slot));
+      if (claimed) {
+        a.SetHolder(l.address, lease::MakeLeaseRef(sh, slot));
+      } else {
+        ++orphaned;
+      }
       if (const config::Subnet* s = next->config->FindSubnetById(l.subnet_id)) {
         if (l.state == LeaseState::kBound) ++gauges[sh][s->index][0];
         if (l.state == LeaseState::kDeclined) ++gauges[sh][s->index][1];
@@ -201,7 +207,8 @@ absl::Status MemoryServerState::ApplyConfig(std::shared_ptr<const config::Config
     view_ = std::move(next);
   }
   reloaded_.store(Now(), std::memory_order_relaxed);
-  return absl::OkStatus();
+  if (orphaned == 0) return std::string();
+  return Cat(orphaned, " lease(s) hold an address outside every pool; kept until they expire");
 }
 
 void MemoryServerState::GaugesFor(const View& v, const Lease& l, uint32_t shard, int64_t delta) {

@@ -300,7 +300,16 @@ void ControlServer::Run() {
     }
     conns.remove_if([](const Connection& c) { return c.fd < 0; });
   }
-  for (Connection& c : conns) close(c.fd);
+  // Answers decided but not sent yet (the "shutdown" answer, typically: the
+  // server stops right after it) still go out, best effort: an answer fits
+  // the socket buffer unless it is a large listing.
+  for (Connection& c : conns) {
+    if (c.writing && c.written < c.out.size()) {
+      (void)!send(c.fd, c.out.data() + c.written, c.out.size() - c.written,
+                  MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
+    close(c.fd);
+  }
 }
 
 }  // namespace dpdhcp::control

@@ -23,6 +23,17 @@ namespace {
 
 Decision Drop(DropReason reason) { return DropDecision(reason); }
 
+// An address the subnet may still hand out: the client's reservation, or an
+// address of one of the subnet's pools. A config reload may have taken a
+// held address out of every pool: such a binding is neither offered again
+// nor renewed, it runs out (docs/control.md, "config-reload").
+bool StillServed(const pool::AddressSpace& space, const config::Reservation* reservation,
+                 size_t subnet_index, Ipv4Address a) {
+  if (reservation != nullptr && reservation->address == a) return true;
+  const auto pool = space.Find(a);
+  return pool && pool->subnet_index == subnet_index;
+}
+
 }  // namespace
 
 Engine::Engine(std::shared_ptr<const config::Config> config, pool::AddressSpace& addresses,
@@ -210,7 +221,8 @@ std::optional<Ipv4Address> Engine::ChooseForOffer(Request& r) {
     const Lease& cur = r.current->lease;
     // Current binding (or pending offer), even if expired but not yet
     // reclaimed: the record still holds the claim, nobody else can have it.
-    if (r.Holds(cur.address) && r.subnet->prefix.Contains(cur.address) && MayHave(r, cur.address)) {
+    if (r.Holds(cur.address) && r.subnet->prefix.Contains(cur.address) && MayHave(r, cur.address) &&
+        StillServed(addresses_, r.reservation, r.subnet->index, cur.address)) {
       return cur.address;
     }
     // Previous binding: give it back when it is still free.
@@ -311,13 +323,9 @@ Decision Engine::Commit(Request& r, Ipv4Address address) {
     if (!Claim(r, address)) return Nak(r);
   } else if (!MayHave(r, address)) {
     return Nak(r);
-  } else if (r.reservation == nullptr || r.reservation->address != address) {
-    // A config reload may have taken the held address out of the subnet's
-    // pools: the binding is kept but not extended, so it runs out and the
-    // client moves to a pool address (§4.3.2: the client's notion of its
-    // address is no longer correct; docs/control.md, "config-reload").
-    const auto pool = addresses_.Find(address);
-    if (!pool || pool->subnet_index != r.subnet->index) return Nak(r);
+  } else if (!StillServed(addresses_, r.reservation, r.subnet->index, address)) {
+    // §4.3.2: the client's notion of its address is no longer correct.
+    return Nak(r);
   }
   const auto l = Record(r, address, LeaseState::kBound, base::ExpiryAfter(r.ctx.now, r.subnet->valid_lifetime));
   if (!l) return Drop(DropReason::kLeaseTableFull);
@@ -367,8 +375,13 @@ Decision Engine::RequestMsg(Request& r) {
     return Nak(r);  // the client is bound to another address
   }
   if (!r.current && !r.subnet->authoritative) {
-    // §4.3.2: "If the DHCP server has no record of this client, then it MUST
-    // remain silent" — for peaceful coexistence with other servers.
+    // A RENEWING client unicasts to the server that granted its lease (us);
+    // with no record left (an operator's lease4-del or lease4-wipe) the
+    // address is no longer its own: NAK, so it restarts with a DISCOVER.
+    if (!init_reboot && IsOurServerId(r, r.ctx.dst_ip)) return Nak(r);
+    // §4.3.2 INIT-REBOOT (and a broadcast REBINDING): "If the DHCP server
+    // has no record of this client, then it MUST remain silent" — for
+    // peaceful coexistence with other servers.
     return Drop(DropReason::kInitRebootUnknownClient);
   }
   // We know the client (an expired or released binding), or we are

@@ -9,6 +9,7 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
+#include <algorithm>
 #include <bit>
 #include <ctime>
 #include <map>
@@ -23,6 +24,7 @@
 #include "dpdhcp/runtime/sizing.h"
 #include "port.h"
 #include "worker.h"
+#include "worker_commands.h"
 
 namespace dpdhcp::runtime {
 
@@ -33,7 +35,7 @@ struct Dataplane::Impl {
   DataplaneOptions options;
   uint32_t instance = 0;         // makes DPDK object names unique within the process
   std::vector<unsigned> lcores;  // worker w runs on lcores[w]; lcores[0] is the main lcore
-  std::unique_ptr<pool::AddressSpace> addresses;
+  std::shared_ptr<pool::AddressSpace> addresses;  // shared with the control view
   std::unique_ptr<lease::LeaseStore> leases;
   uint32_t lease_capacity = 0;
   std::vector<PortState> ports;
@@ -46,6 +48,7 @@ struct Dataplane::Impl {
   std::vector<rte_ring*> rings;
   std::vector<std::unique_ptr<stats::WorkerCounters>> counters;
   std::vector<std::unique_ptr<internal::Worker>> workers;
+  std::unique_ptr<LeaseControl> control;  // the workers' command rings
   std::vector<internal::LaunchArgs> launch_args;
   std::vector<PortSummary> port_summaries;
   std::vector<WorkerSummary> worker_summaries;
@@ -64,6 +67,9 @@ struct Dataplane::Impl {
 namespace {
 
 std::atomic<uint32_t> next_instance{0};
+// Per-subnet counter rows every worker block has, so that a reload can add
+// subnets (40 bytes a row per worker).
+constexpr size_t kReloadSubnetCapacity = 1024;
 
 std::string TagsText(const config::Interface& itf) {
   if (itf.outer_vlan && itf.vlan)
@@ -121,6 +127,11 @@ absl::Status Dataplane::Impl::CreatePools() {
   // Steering rings hold mbufs of any port; count them on the first port's socket.
   demand[ports.front().socket].in_flight +=
       workers * (workers - 1) * (options.steering_ring_size - 1);
+  // So do the ACKs parked until their journal records are durable: a reserve
+  // for them. Parked ACKs beyond it take mbufs the RX queues would refill
+  // with, so a slow disk shows as rx no-mbuf drops (back-pressure), never as
+  // a stall: parked mbufs are freed by the journal's progress, not by RX.
+  demand[ports.front().socket].in_flight += workers * internal::kAckParkingMbufReserve;
 
   for (const auto& [socket, d] : demand) {
     const uint32_t n = MbufPoolSize(d);
@@ -166,7 +177,9 @@ absl::Status Dataplane::Impl::CreateWorkers() {
       TscClock(tsc, rte_get_tsc_hz(), uint64_t(ts.tv_sec) * 1000000000u + uint64_t(ts.tv_nsec));
 
   for (uint32_t w = 0; w < n; ++w) {
-    counters.push_back(std::make_unique<stats::WorkerCounters>(config->subnets.size()));
+    // Room for the subnets a config reload may add (LeaseControl::Reconfigure).
+    counters.push_back(std::make_unique<stats::WorkerCounters>(
+        std::max(config->subnets.size(), kReloadSubnetCapacity)));
     auto engine = std::make_unique<engine::Engine>(config, *addresses, *leases, *counters.back());
     workers.push_back(std::make_unique<internal::Worker>(w, lcores[w], shared, std::move(engine),
                                                          *counters.back()));
@@ -191,6 +204,20 @@ absl::Status Dataplane::Impl::CreateWorkers() {
     }
   }
   for (uint32_t w = 0; w < n; ++w) workers[w]->SetOutboundRings(outbound[w]);
+
+  std::vector<int> sockets;
+  std::vector<stats::WorkerCounters*> blocks;
+  for (uint32_t w = 0; w < n; ++w) {
+    sockets.push_back(static_cast<int>(rte_lcore_to_socket_id(lcores[w])));
+    blocks.push_back(counters[w].get());
+  }
+  auto channel = internal::CreateLeaseControl(absl::StrFormat("dpdhcp%u", instance), sockets,
+                                              config, addresses, leases.get(), blocks);
+  if (!channel.ok()) return channel.status();
+  for (uint32_t w = 0; w < n; ++w) workers[w]->SetCommandRing((*channel)->workers[w].ring);
+  // A reload swaps the config the shutdown report and config() see.
+  (*channel)->on_swap = [this](std::shared_ptr<const config::Config> c) { config = std::move(c); };
+  control = std::make_unique<LeaseControl>(*std::move(channel));
 
   worker_summaries.resize(n);
   for (uint32_t w = 0; w < n; ++w) {
@@ -379,7 +406,31 @@ std::vector<const stats::WorkerCounters*> Dataplane::counters() const {
 }
 
 const lease::LeaseStore& Dataplane::leases() const { return *impl_->leases; }
+lease::LeaseStore& Dataplane::mutable_leases() { return *impl_->leases; }
+pool::AddressSpace& Dataplane::addresses() { return *impl_->addresses; }
+
+absl::Status Dataplane::AttachJournal(journal::Journal* journal, config::Durability durability) {
+  Impl& d = *impl_;
+  if (journal != nullptr && journal->num_streams() < d.workers.size()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "the journal has %u streams for %zu workers", journal->num_streams(), d.workers.size()));
+  }
+  for (auto& w : d.workers) w->SetJournal(journal, durability);
+  return absl::OkStatus();
+}
 const config::Config& Dataplane::config() const { return *impl_->config; }
+LeaseControl& Dataplane::control() { return *impl_->control; }
+
+PortLink Dataplane::ReadPortLink(size_t port_index) const {
+  PortLink l;
+  const PortState& p = impl_->ports.at(port_index);
+  if (p.closed || !p.started) return l;
+  rte_eth_link link{};
+  if (rte_eth_link_get_nowait(p.port_id, &link) != 0) return l;
+  l.up = link.link_status == RTE_ETH_LINK_UP;
+  l.speed_mbps = link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : link.link_speed;
+  return l;
+}
 
 PortCounters Dataplane::ReadPortCounters(size_t port_index) const {
   PortCounters c;

@@ -2,6 +2,7 @@
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_pause.h>
 #include <rte_prefetch.h>
 
 #include <utility>
@@ -50,6 +51,19 @@ void ApplyReply(rte_mbuf* m, const FrameBuffer& f) {
   m->vlan_tci_outer = 0;
 }
 
+journal::RecordType RecordTypeOf(engine::LeaseEvent e) {
+  switch (e) {
+    case engine::LeaseEvent::kGranted: return journal::RecordType::kGranted;
+    case engine::LeaseEvent::kRenewed: return journal::RecordType::kRenewed;
+    case engine::LeaseEvent::kReleased: return journal::RecordType::kReleased;
+    case engine::LeaseEvent::kDeclined: return journal::RecordType::kDeclined;
+    case engine::LeaseEvent::kExpired: return journal::RecordType::kExpired;
+    case engine::LeaseEvent::kDeleted:
+    case engine::LeaseEvent::kNone: break;
+  }
+  return journal::RecordType::kDeleted;
+}
+
 }  // namespace
 
 Worker::Worker(uint32_t index, unsigned lcore, const SharedState& shared,
@@ -70,6 +84,44 @@ void Worker::AddTxQueue(uint16_t port, uint16_t queue) {
   b.port = port;
   b.queue = queue;
   tx_.push_back(b);
+}
+
+void Worker::SetJournal(journal::Journal* journal, config::Durability durability) {
+  journal_ = journal != nullptr ? &journal->stream(index_) : nullptr;
+  journal_state_ = journal;
+  park_acks_ = journal != nullptr && durability == config::Durability::kStrict;
+  parked_ = AckParking<rte_mbuf>(park_acks_ ? kAckParkingCapacity : 1);
+}
+
+bool Worker::JournalChange(const engine::LeaseChange& change) {
+  if (journal_ == nullptr || change.event == engine::LeaseEvent::kNone) return true;
+  return journal_->Append(RecordTypeOf(change.event), change.lease).has_value();
+}
+
+bool Worker::JournalDecision(const engine::Decision& d) {
+  // Both are attempted: the store holds both changes already, and a record
+  // the journal can take is better on disk than not.
+  const bool prior = JournalChange(d.prior);
+  const bool change = JournalChange(d.change);
+  return prior && change;
+}
+
+void Worker::ReleaseParked() {
+  if (parked_.empty()) return;
+  const uint64_t durable = journal_->durable_sequence();  // acquire: after its fdatasync
+  if (parked_.front_sequence() > durable) return;
+  parked_.ReleaseUpTo(durable, [this](rte_mbuf* m) { Transmit(m); });
+}
+
+void Worker::DrainParked() {
+  const uint64_t deadline = rte_rdtsc() + clock_.CyclesForMillis(kParkedDrainMs);
+  while (!parked_.empty() && rte_rdtsc() < deadline) {
+    ReleaseParked();
+    rte_pause();
+  }
+  ReleaseParked();
+  // Never durable in time (the disk is failing): the client retries.
+  parked_.DrainAll([this](rte_mbuf* m) { DropFrame(m, DropReason::kJournalUnavailable); });
 }
 
 void Worker::SetOutboundRings(std::vector<rte_ring*> rings) {
@@ -95,14 +147,20 @@ void Worker::Run(const std::atomic<bool>& stop) {
       const unsigned n = rte_ring_sc_dequeue_burst(ring, objs.data(), kRxBurst, nullptr);
       for (unsigned i = 0; i < n; ++i) HandleSteered(static_cast<rte_mbuf*>(objs[i]));
     }
+    if (commands_ != nullptr) PollCommands();
+    ReleaseParked();
     for (TxBuffer& b : tx_) {
       if (b.count != 0) Flush(b);
     }
     if (tsc >= next_reclaim) {
-      engine_->ReclaimExpired(index_, now_, kReclaimBudget);
+      // A reclaim whose record the ring refuses is redone at restart: the
+      // replayed lease is past its expiry and is reclaimed again.
+      engine_->ReclaimExpired(index_, now_, kReclaimBudget,
+                              [this](const engine::LeaseChange& c) { JournalChange(c); });
       next_reclaim = tsc + reclaim_period;
     }
   }
+  DrainParked();
   for (TxBuffer& b : tx_) {
     if (b.count != 0) Flush(b);
   }
@@ -200,8 +258,24 @@ void Worker::HandleDhcp(rte_mbuf* m, const ClassifiedFrame& c) {
   ctx.now = now_;
   // The engine counts the request and, when there is no reply, the drop.
   const engine::Decision d = engine_->HandlePayload(c.payload, ctx, reply_);
+  // RFC 2131 §3.1 step 4: the binding is recorded before the ACK is sent.
+  // OFFERs and NAKs change nothing durable and carry no change.
+  const bool persisted = d.change.event != engine::LeaseEvent::kNone && journal_ != nullptr;
+  // While the disk fails no ACK is sent in either mode: relaxed would send
+  // records that wait in the ring for an unknown time, not one group window;
+  // strict would park ACKs that leave only after the client gave up. The
+  // record is still appended (the store holds the change): it is written
+  // when the journal recovers.
+  const bool recorded =
+      !persisted || (JournalDecision(d) && journal_state_->healthy());
   if (d.reply == engine::ReplyKind::kNone) {
     rte_pktmbuf_free(m);
+    return;
+  }
+  // Never acknowledge what could not be recorded, in either durability mode:
+  // the client retries and is answered once the journal takes records again.
+  if (!recorded) {
+    DropFrame(m, DropReason::kJournalUnavailable);
     return;
   }
   FrameBuffer f = BufferOf(m);
@@ -212,6 +286,10 @@ void Worker::HandleDhcp(rte_mbuf* m, const ClassifiedFrame& c) {
     return;
   }
   ApplyReply(m, f);
+  if (persisted && park_acks_) {
+    if (!parked_.Push(m, journal_->last_sequence())) DropFrame(m, DropReason::kJournalUnavailable);
+    return;
+  }
   Transmit(m);
 }
 
@@ -227,6 +305,28 @@ void Worker::Flush(TxBuffer& b) {
   counters_.Add(Counter::kFramesSent, sent);
   for (uint16_t i = sent; i < b.count; ++i) DropFrame(b.pkts[i], DropReason::kTxFull);
   b.count = 0;
+}
+
+void Worker::PollCommands() {
+  WorkerCommand* c = pending_command_;
+  if (c == nullptr) {
+    void* obj = nullptr;
+    if (rte_ring_sc_dequeue(commands_, &obj) != 0) return;
+    c = static_cast<WorkerCommand*>(obj);
+  }
+  // Lease changes made for the control plane are journaled like the
+  // engine's own. A record the journal ring refuses (full: the disk is
+  // failing) is counted by the stream and shows in the journal's health; the
+  // change itself is in the store and the command answers success.
+  const bool done = ExecuteCommand(
+      *c, index_, now_, engine_, counters_,
+      [](void* self, const engine::LeaseChange& change) {
+        static_cast<Worker*>(self)->JournalChange(change);
+      },
+      this);
+  pending_command_ = done ? nullptr : c;
+  if (!done) return;
+  c->state.store(WorkerCommand::kDone, std::memory_order_release);
 }
 
 int WorkerMain(void* arg) {

@@ -16,12 +16,16 @@
 #include <memory>
 #include <vector>
 
+#include "ack_parking.h"
 #include "dpdhcp/base/time.h"
+#include "dpdhcp/config/config.h"
 #include "dpdhcp/engine/engine.h"
+#include "dpdhcp/journal/journal.h"
 #include "dpdhcp/lease/lease_store.h"
 #include "dpdhcp/runtime/frame_classifier.h"
 #include "dpdhcp/runtime/tsc_clock.h"
 #include "dpdhcp/stats/counters.h"
+#include "worker_commands.h"
 
 namespace dpdhcp::runtime::internal {
 
@@ -34,6 +38,8 @@ inline constexpr uint64_t kReclaimPeriodMs = 100;
 // The engine writes a reply here while it still reads the request in the
 // mbuf; the reply is then copied into the mbuf. Ethernet MTU sized.
 inline constexpr size_t kReplyBufferSize = 1500;
+// At shutdown a worker waits this long for its parked ACKs to become durable.
+inline constexpr uint64_t kParkedDrainMs = 100;
 
 struct RxQueueRef {
   uint16_t port;
@@ -61,6 +67,26 @@ class alignas(64) Worker {
   // Ring to worker `owner` (nullptr for this worker itself), one per worker.
   void SetOutboundRings(std::vector<rte_ring*> rings);
   void AddInboundRing(rte_ring* ring) { inbound_.push_back(ring); }
+  // The control thread's command ring (worker_commands.h): one command is
+  // taken per loop iteration, between bursts.
+  void SetCommandRing(rte_ring* ring) { commands_ = ring; }
+  // Journals this worker's lease changes on its stream of `journal`
+  // (nullptr: no journal, lease-database type "memory"); kStrict parks each
+  // ACK until its record is durable, kRelaxed sends it at once unless the
+  // journal is failing.
+  void SetJournal(journal::Journal* journal, config::Durability durability);
+
+  // Appends the record of a lease change this worker made (its decisions,
+  // its expiry reclaims, and lease changes the control plane asks it to make
+  // through its command ring). Worker thread only. True when recorded or
+  // when there is no journal; false when the ring refused it (full: the disk
+  // is slow or failing), which the caller must not acknowledge.
+  bool JournalChange(const engine::LeaseChange& change);
+  // The sequence number of the last record JournalChange appended; an ACK for
+  // it may leave once the stream's durable_sequence() reaches it.
+  uint64_t last_journal_sequence() const {
+    return journal_ != nullptr ? journal_->last_sequence() : 0;
+  }
 
   // The loop; returns once `stop` is seen, with its TX buffers flushed.
   void Run(const std::atomic<bool>& stop);
@@ -89,6 +115,14 @@ class alignas(64) Worker {
   void FlushSteering();
   void Transmit(rte_mbuf* m);
   void Flush(TxBuffer& b);
+  // Runs the next control command, if any (worker_commands.h).
+  void PollCommands();
+  // Journals a decision's changes (prior, then change); false when refused.
+  bool JournalDecision(const engine::Decision& d);
+  // Sends the parked ACKs whose records are durable (every loop iteration).
+  void ReleaseParked();
+  // Shutdown: sends what becomes durable within kParkedDrainMs, frees the rest.
+  void DrainParked();
   void DropFrame(rte_mbuf* m, base::DropReason reason) {
     counters_.Drop(reason);
     rte_pktmbuf_free(m);
@@ -110,6 +144,12 @@ class alignas(64) Worker {
   std::vector<TxBuffer> tx_;
   std::array<int16_t, RTE_MAX_ETHPORTS> tx_by_port_{};  // port id -> tx_ index, -1: none
   ClassifiedFrame classified_;
+  rte_ring* commands_ = nullptr;
+  WorkerCommand* pending_command_ = nullptr;  // taken, not runnable yet
+  journal::JournalStream* journal_ = nullptr;
+  const journal::Journal* journal_state_ = nullptr;  // healthy() only
+  bool park_acks_ = false;  // durability: strict with a journal
+  AckParking<rte_mbuf> parked_;
   std::array<uint8_t, kReplyBufferSize> reply_{};
 };
 

@@ -121,6 +121,8 @@ Exchange Server::Send(const MacAddress& chaddr, const Message& m, uint32_t inter
   std::vector<uint8_t> reply(1500);
   Exchange e;
   e.decision = engines_[shard]->HandlePayload(payload, ctx, reply);
+  // In the order the runtime journals them: prior (DECLINE's erased binding) first.
+  if (e.decision.prior.event != engine::LeaseEvent::kNone) changes_.push_back(e.decision.prior);
   if (e.decision.change.event != engine::LeaseEvent::kNone) changes_.push_back(e.decision.change);
   if (e.decision.reply != engine::ReplyKind::kNone) {
     e.reply = DecodeReply(reply.data(), e.decision.reply_length);

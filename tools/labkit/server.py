@@ -6,7 +6,9 @@ The CLI contract this follows:
           [--lease-dump PATH] [--stats-interval SECONDS] [-- extra EAL args]
 prints "dpdhcpd: serving" when ready; on SIGTERM prints
 "worker <N|total> <counter-name> <value>" lines (non-zero counters only),
-writes the lease dump (Kea memfile CSV) and exits 0.
+writes the lease dump (Kea memfile CSV) and exits 0. Unless the config names
+one, the lease journal (Dhcp4.lease-database) goes to <workdir>/<name>.journal,
+so a server started again with the same name replays its leases.
 """
 from __future__ import annotations
 
@@ -199,9 +201,13 @@ class Dpdhcpd:
                  eal_profile: Path | None = EAL_ONE_WORKER, workers: int | None = None,
                  lease_capacity: int | None = None, stats_interval: int | None = None,
                  extra_eal: Iterable[str] = (), on_line: Callable[[str], None] | None = None,
-                 name: str = "dpdhcpd"):
+                 name: str = "dpdhcpd", extra_args: Iterable[str] = ()):
         self.ns, self.cfg = ns, copy.deepcopy(cfg)
         self.workdir = Path(workdir)
+        # The lease journal goes into the workdir unless the config names one:
+        # the default (/var/lib/dpdhcp) would carry leases from test to test.
+        self.cfg.setdefault("Dhcp4", {}).setdefault(
+            "lease-database", {"type": "journal", "name": str(self.workdir / f"{name}.journal")})
         self.binary = Path(binary or binary_path())
         self.config_path = self.workdir / f"{name}.json"
         self.lease_dump = self.workdir / f"{name}.leases.csv"
@@ -217,7 +223,7 @@ class Dpdhcpd:
             self.argv += ["--lease-capacity", str(lease_capacity)]
         if stats_interval:
             self.argv += ["--stats-interval", str(stats_interval)]
-        self.argv += ["--", "--file-prefix", self.file_prefix, *extra_eal]
+        self.argv += [*extra_args, "--", "--file-prefix", self.file_prefix, *extra_eal]
         self.on_line = on_line
         self.lines: list[str] = []
         self._lines_lock = threading.Lock()
@@ -305,6 +311,15 @@ class Dpdhcpd:
             raise LabError(f"dpdhcpd exited 0 but wrote no lease dump at {self.lease_dump}")
         self.result = ServerResult(self._proc.returncode, lines, counters, leases)
         return self.result
+
+    def crash(self) -> None:
+        """SIGKILL: no shutdown, no counters, no dump (crash tests)."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        if self._reader is not None:
+            self._reader.join(5)
+        self._finish()
 
     def _kill(self) -> None:
         if self._proc is not None and self._proc.poll() is None:

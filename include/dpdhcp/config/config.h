@@ -35,6 +35,11 @@ inline constexpr uint32_t kDefaultValidLifetime = 7200;
 inline constexpr uint32_t kDefaultDeclineProbationPeriod = 86400;
 inline constexpr uint32_t kDefaultOfferLifetime = 60;
 inline constexpr std::string_view kDefaultLeaseDatabaseName = "/var/lib/dpdhcp";
+// Lease journal snapshots (Kea's name for its lease file cleanup, LFC): every
+// lfc-interval seconds, and once lfc-max-journal-mb MiB of records were
+// written since the last one (docs/journal.md).
+inline constexpr uint32_t kDefaultLfcInterval = 3600;
+inline constexpr uint32_t kDefaultLfcMaxJournalMb = 256;
 // Nesting deeper than this is refused before the JSON parser sees it; real
 // configs nest about 8 levels (user-context may add a few).
 inline constexpr int kMaxJsonDepth = 64;
@@ -120,9 +125,13 @@ struct Config {
   uint32_t offer_lifetime = kDefaultOfferLifetime;
   bool authoritative = false, match_client_id = true;
   std::string control_socket;  // unix socket path; empty: no control socket
+  // "journal" (durable, DESIGN §6) or "memory" (no journal: leases are lost
+  // at restart; for benchmarks and throw-away labs).
   std::string lease_database_type = "journal";
-  std::string lease_database_name = std::string(kDefaultLeaseDatabaseName);
+  std::string lease_database_name = std::string(kDefaultLeaseDatabaseName);  // a directory
   Durability durability = Durability::kStrict;
+  uint32_t lfc_interval = kDefaultLfcInterval;          // seconds; 0: no periodic snapshot
+  uint32_t lfc_max_journal_mb = kDefaultLfcMaxJournalMb;  // 0: no size trigger
   std::string source_json;  // the text it was parsed from (config-get)
 
   // Fast-path lookups, nullptr when there is none. Built by BuildLookups.

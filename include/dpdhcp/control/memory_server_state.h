@@ -64,8 +64,8 @@ class MemoryServerState : public ServerState {
   std::vector<lease::Lease> GetLeasesByClientId(base::ByteSpan client_id) const override;
   std::vector<lease::Lease> GetLeases(const LeaseQuery& query) const override;
   absl::Status TestConfig(std::string_view json_text) override;
-  absl::Status SetConfig(std::string_view json_text) override;
-  absl::Status ReloadConfig() override;
+  absl::StatusOr<std::string> SetConfig(std::string_view json_text) override;
+  absl::StatusOr<std::string> ReloadConfig() override;
   absl::Status AddLease(const lease::Lease& lease) override;
   absl::Status UpdateLease(const lease::Lease& lease, bool force_create) override;
   absl::Status DeleteLease(base::Ipv4Address address) override;
@@ -87,7 +87,7 @@ class MemoryServerState : public ServerState {
   absl::Status AddLocked(const View& v, const lease::Lease& l);
   void RemoveLocked(const View& v, uint32_t shard, uint32_t slot, const lease::Lease& l);
   void GaugesFor(const View& v, const lease::Lease& l, uint32_t shard, int64_t delta);
-  absl::Status ApplyConfig(std::shared_ptr<const config::Config> config);
+  absl::StatusOr<std::string> ApplyConfig(std::shared_ptr<const config::Config> config);
 
   const Options options_;
   std::atomic<base::UnixSeconds> now_;

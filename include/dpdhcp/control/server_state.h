@@ -139,11 +139,13 @@ class ServerState {
   // path (config::ParseConfig).
   virtual absl::Status TestConfig(std::string_view json_text) = 0;
   // config-set: validates, then applies `json_text`, keeping the leases.
-  virtual absl::Status SetConfig(std::string_view json_text) = 0;
+  // On success, a note for the operator appended to the answer text (e.g.
+  // leases whose address left every pool); may be empty.
+  virtual absl::StatusOr<std::string> SetConfig(std::string_view json_text) = 0;
   // config-reload: reads the configuration file the server was started with
-  // again, validates it and applies it. FailedPrecondition when there is no
-  // such file.
-  virtual absl::Status ReloadConfig() = 0;
+  // again, validates it and applies it (answer as SetConfig).
+  // FailedPrecondition when there is no such file.
+  virtual absl::StatusOr<std::string> ReloadConfig() = 0;
 
   // ---- Lease mutations: forwarded to the worker owning the record ----
 

@@ -38,7 +38,15 @@
 #include "dpdhcp/base/mac_address.h"
 #include "dpdhcp/config/config.h"
 #include "dpdhcp/lease/lease_store.h"
+#include "dpdhcp/runtime/lease_control.h"
 #include "dpdhcp/stats/counters.h"
+
+namespace dpdhcp::journal {
+class Journal;
+}
+namespace dpdhcp::pool {
+class AddressSpace;
+}
 
 namespace dpdhcp::runtime {
 
@@ -73,6 +81,12 @@ struct PortCounters {
   uint64_t rx_missed = 0, rx_errors = 0, tx_errors = 0, rx_nombuf = 0;
 };
 
+// rte_eth_link of a port, read on the control path.
+struct PortLink {
+  bool up = false;
+  uint32_t speed_mbps = 0;  // 0: unknown
+};
+
 class Dataplane {
  public:
   static absl::StatusOr<std::unique_ptr<Dataplane>> Create(
@@ -98,9 +112,22 @@ class Dataplane {
   std::vector<const stats::WorkerCounters*> counters() const;
   // Lease shards: readable from any thread (lock-free readers).
   const lease::LeaseStore& leases() const;
+  // Start-up only, before Run: the app restores the leases (journal replay,
+  // Kea CSV import) into the shards and the address claims the workers use.
+  lease::LeaseStore& mutable_leases();
+  pool::AddressSpace& addresses();
+  // Before Run: worker w journals its lease changes on journal->stream(w)
+  // (DESIGN §6); `durability` kStrict parks each ACK until its record is
+  // durable. nullptr: no journal (lease-database type "memory"). The journal
+  // must have a stream per worker and outlive Run.
+  absl::Status AttachJournal(journal::Journal* journal, config::Durability durability);
   const config::Config& config() const;
   // Control path; zeros for a closed port.
   PortCounters ReadPortCounters(size_t port_index) const;
+  PortLink ReadPortLink(size_t port_index) const;
+  // Lease changes and config swaps through the workers' command rings, and
+  // the config + AddressSpace readers use (lease_control.h). Control threads.
+  LeaseControl& control();
 
  private:
   struct Impl;

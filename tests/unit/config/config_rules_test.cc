@@ -168,8 +168,19 @@ const RuleCase kGlobalCases[] = {
      {{"/Dhcp4/lease-database", R"({"type": "journal", "durability": "fast"})"}},
      R"(Dhcp4.lease-database.durability: "fast" is not "strict" or "relaxed")"},
     {"LeaseDatabaseUnknownKey",
-     {{"/Dhcp4/lease-database", R"({"type": "journal", "lfc-interval": 1})"}},
-     "Dhcp4.lease-database.lfc-interval: unknown key"},
+     {{"/Dhcp4/lease-database", R"({"type": "journal", "lfc-intervall": 1})"}},
+     "Dhcp4.lease-database.lfc-intervall: unknown key"},
+    {"LeaseDatabaseMemory", {{"/Dhcp4/lease-database", R"({"type": "memory"})"}}, ""},
+    {"LeaseDatabaseLfc",
+     {{"/Dhcp4/lease-database",
+       R"({"type": "journal", "lfc-interval": 0, "lfc-max-journal-mb": 1024})"}},
+     ""},
+    {"LeaseDatabaseLfcNegative",
+     {{"/Dhcp4/lease-database", R"({"type": "journal", "lfc-interval": -1})"}},
+     "Dhcp4.lease-database.lfc-interval: -1 is out of range"},
+    {"LeaseDatabaseLfcMbTooLarge",
+     {{"/Dhcp4/lease-database", R"({"type": "journal", "lfc-max-journal-mb": 2000000})"}},
+     "Dhcp4.lease-database.lfc-max-journal-mb: 2000000 is out of range"},
 };
 
 const RuleCase kInterfaceCases[] = {

@@ -106,6 +106,16 @@ TEST(ConfigTest, KeaExampleParsesIntoTheSnapshot) {
   EXPECT_EQ(s.reservations[2].identifier, Bytes("eth0/1/1:100"));
 }
 
+TEST(ConfigTest, LeaseDatabaseKeys) {
+  const auto c = MustParse(R"({"Dhcp4": {"lease-database": {"type": "memory",
+      "name": "/tmp/l", "durability": "relaxed", "lfc-interval": 60, "lfc-max-journal-mb": 8}}})");
+  EXPECT_EQ(c->lease_database_type, "memory");
+  EXPECT_EQ(c->lease_database_name, "/tmp/l");
+  EXPECT_EQ(c->durability, Durability::kRelaxed);
+  EXPECT_EQ(c->lfc_interval, 60u);
+  EXPECT_EQ(c->lfc_max_journal_mb, 8u);
+}
+
 TEST(ConfigTest, DefaultsWhenLeftOut) {
   const auto c = MustParse(R"({"Dhcp4": {}})");
   EXPECT_EQ(c->valid_lifetime, 7200u);
@@ -115,6 +125,9 @@ TEST(ConfigTest, DefaultsWhenLeftOut) {
   EXPECT_TRUE(c->match_client_id);
   EXPECT_EQ(c->durability, Durability::kStrict);
   EXPECT_EQ(c->lease_database_type, "journal");
+  EXPECT_EQ(c->lease_database_name, "/var/lib/dpdhcp");
+  EXPECT_EQ(c->lfc_interval, 3600u);
+  EXPECT_EQ(c->lfc_max_journal_mb, 256u);
   EXPECT_TRUE(c->control_socket.empty());
   EXPECT_TRUE(c->subnets.empty());
 }

@@ -421,6 +421,10 @@ TEST_F(CommandsTest, ConfigGetTestSetKeepLeases) {
   EXPECT_EQ(state_->GetConfig()->valid_lifetime, 3600u);  // not applied
   a = Run("config-set", next);
   ASSERT_EQ(a.result, Result::kSuccess) << a.text;
+  // Subnet 30's 18 leases now hold addresses outside every pool: reported.
+  EXPECT_EQ(a.text,
+            "Configuration successful. 18 lease(s) hold an address outside every pool; kept "
+            "until they expire");
   EXPECT_EQ(Run("config-get").arguments["Dhcp4"]["valid-lifetime"], 900);
   EXPECT_EQ(Stat("subnet[1].assigned-addresses"), 120);
   EXPECT_EQ(Run("lease4-get", Json{{"ip-address", "198.18.0.150"}}).result, Result::kSuccess);

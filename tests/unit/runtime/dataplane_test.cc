@@ -34,7 +34,10 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
+#include "../journal/test_util.h"
 #include "dpdhcp/config/config.h"
+#include "dpdhcp/journal/journal.h"
+#include "dpdhcp/journal/replay.h"
 #include "dpdhcp/proto/frame.h"
 #include "dpdhcp/stats/counters.h"
 #include "test_frames.h"
@@ -168,10 +171,10 @@ class Wire {
     return true;
   }
 
-  // Replies until `want` came or the hang guard ran out.
-  std::vector<Reply> Receive(size_t want) {
+  // Replies until `want` came or the hang guard (or `guard`) ran out.
+  std::vector<Reply> Receive(size_t want, std::chrono::milliseconds guard = kHangGuard) {
     std::vector<Reply> out;
-    const auto deadline = std::chrono::steady_clock::now() + kHangGuard;
+    const auto deadline = std::chrono::steady_clock::now() + guard;
     while (out.size() < want && std::chrono::steady_clock::now() < deadline) {
       bool any = false;
       for (rte_ring* r : from_server_) {
@@ -393,6 +396,106 @@ TEST(DataplaneErrorsTest, MoreWorkersThanLcores) {
   const auto dp = Dataplane::Create(*config, options);
   ASSERT_FALSE(dp.ok());
   EXPECT_NE(dp.status().message().find("lcores"), std::string::npos) << dp.status();
+}
+
+// durability: strict through the real workers (issue 4): every ACK leaves
+// after its record is durable; while the journal cannot write, no ACK leaves
+// and the withheld ones are counted as drop-journal-unavailable; service
+// resumes by itself; the journal replays to every acknowledged binding.
+TEST_P(DataplaneTest, StrictJournalWithholdsAcksWhileTheDiskFails) {
+  const uint32_t workers = GetParam();
+  static int serial = 0;
+  Wire wire(absl::StrFormat("dpj%d", serial++), workers);
+  ASSERT_TRUE(wire.ok()) << "cannot create the ring port: " << rte_strerror(rte_errno);
+  auto config = config::ParseConfig(ConfigJson(wire.name()));
+  ASSERT_TRUE(config.ok()) << config.status();
+  DataplaneOptions options;
+  options.workers = workers;
+  options.rx_descriptors = 256;
+  options.tx_descriptors = 256;
+  options.steering_ring_size = 256;
+  auto dp = Dataplane::Create(*config, options);
+  ASSERT_TRUE(dp.ok()) << dp.status();
+
+  journal::testing::TempDir dir;
+  journal::testing::FaultyFileOps faulty;
+  journal::JournalOptions jo;
+  jo.num_streams = workers;
+  jo.file_ops = &faulty;
+  jo.retry_interval = std::chrono::milliseconds(20);
+  auto j = journal::Journal::Open(dir.path(), jo);
+  ASSERT_TRUE(j.ok()) << j.status();
+  ASSERT_TRUE((*dp)->AttachJournal(j->get(), config::Durability::kStrict).ok());
+
+  std::atomic<bool> stop{false};
+  std::vector<Reply> acks_a, acks_failing, acks_after;
+  std::thread clients([&] {
+    pthread_setaffinity_np(pthread_self(), sizeof g_all_cpus, &g_all_cpus);
+    // Set A and set B: kClients each, all offered first.
+    for (unsigned i = 0; i < 2 * kClients; ++i) {
+      wire.Send(testing::DiscoverFrame(ClientMac(0, i), 0x3000 + i));
+    }
+    std::map<unsigned, Reply> offers;
+    for (const Reply& r : wire.Receive(2 * kClients)) offers[r.xid - 0x3000] = r;
+    auto request = [&](unsigned i) {
+      const Reply& o = offers[i];
+      wire.Send(testing::ClientFrame(
+          ClientMac(0, i), testing::DhcpPayload(ClientMac(0, i), o.xid, 3, o.yiaddr, o.server_id)));
+    };
+    for (unsigned i = 0; i < kClients; ++i) request(i);
+    acks_a = wire.Receive(kClients);
+    // The disk fails: B's REQUESTs get no ACK. Those decided before the
+    // journal saw the failure are parked; the retries after it are withheld.
+    faulty.write_errno.store(ENOSPC);
+    for (unsigned i = kClients; i < 2 * kClients; ++i) request(i);
+    journal::testing::Eventually([&] { return !(*j)->healthy(); });
+    for (unsigned i = kClients; i < 2 * kClients; ++i) request(i);
+    acks_failing = wire.Receive(2 * kClients, std::chrono::milliseconds(500));
+    // It works again: the records kept in the rings are written, parked
+    // ACKs leave, and B's retries are answered.
+    faulty.write_errno.store(0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    for (unsigned i = kClients; i < 2 * kClients; ++i) request(i);
+    acks_after = wire.Receive(kClients);
+    stop.store(true);
+  });
+  const absl::Status run = (*dp)->Run(stop);
+  clients.join();
+  ASSERT_TRUE(run.ok()) << run;
+
+  EXPECT_EQ(acks_a.size(), kClients);
+  for (const Reply& r : acks_a) EXPECT_EQ(r.dhcp_type, 5);
+  EXPECT_TRUE(acks_failing.empty()) << acks_failing.size() << " ACKs left while writes failed";
+  EXPECT_GE(acks_after.size(), kClients);
+  std::map<uint32_t, Ipv4Address> acked;  // xid -> address, every ACK seen
+  for (const auto* set : {&acks_a, &acks_after}) {
+    for (const Reply& r : *set) {
+      EXPECT_EQ(r.dhcp_type, 5);
+      acked[r.xid] = r.yiaddr;
+    }
+  }
+  EXPECT_EQ(acked.size(), 2 * kClients);
+  const stats::CounterTotals t = stats::Sum((*dp)->counters());
+  EXPECT_GT(t.GetDrop(base::DropReason::kJournalUnavailable), 0u);
+  EXPECT_GT(faulty.failed_writes.load(), 0u);
+
+  ASSERT_TRUE((*j)->Sync(std::chrono::seconds(10)));
+  (*j)->Stop();
+  lease::LeaseStore replayed(workers, 1024);
+  auto r = journal::Replay(dir.path(), replayed, nullptr);
+  ASSERT_TRUE(r.ok()) << r.status();
+  std::map<uint32_t, Ipv4Address> bound;  // low MAC byte -> address
+  for (uint32_t s = 0; s < replayed.num_shards(); ++s) {
+    replayed.shard(s).ForEach([&](uint32_t, const lease::Lease& l) {
+      if (l.state == lease::LeaseState::kBound) bound[l.hw()[5]] = l.address;
+    });
+  }
+  for (const auto& [xid, address] : acked) {
+    const unsigned i = xid - 0x3000;
+    ASSERT_TRUE(bound.count(i)) << "client " << i << " was ACKed but is not in the journal";
+    EXPECT_EQ(bound[i], address);
+  }
+  (*dp)->Close();
 }
 
 INSTANTIATE_TEST_SUITE_P(Workers, DataplaneTest, ::testing::Values(1u, 2u),
