@@ -116,7 +116,7 @@ void PrintUsage() {
   std::printf(
       "Usage: %s --config PATH [--eal-profile FILE] [--workers N] [--lease-capacity N]\n"
       "       [--lease-dump PATH] [--stats-interval SECONDS] [--skip-corrupt-journal]\n"
-      "       [--import-kea-leases PATH] [-- EAL arguments]\n\n"
+      "       [--import-kea-leases PATH] [--control-socket-group GROUP] [-- EAL arguments]\n\n"
       "Kernel-bypass DHCPv4 server on DPDK. Serves the interfaces of the config's\n"
       "interfaces-config (each names a DPDK port: a vdev such as\n"
       "\"net_af_packet0,iface=veth0,qpairs=2\" or a PCI address) until SIGINT or SIGTERM,\n"
