@@ -233,9 +233,12 @@ absl::Status LeaseControl::UpdateLease(const lease::Lease& l, bool force_create)
   return added;
 }
 
-absl::StatusOr<uint64_t> LeaseControl::WipeLeases(std::optional<uint32_t> subnet_id) {
-  std::lock_guard lock(impl_->mutex);
-  internal::LeaseControlImpl& d = *impl_;
+namespace {
+
+// Sends one command to every worker (fill sets its kind and arguments),
+// waits for all, and sums their counts; the first failure is the answer.
+template <class Fill>
+absl::StatusOr<uint64_t> OnEveryWorker(internal::LeaseControlImpl& d, Fill fill) {
   std::vector<WorkerCommand*> sent;
   absl::Status status;
   for (uint32_t w = 0; w < d.workers.size() && status.ok(); ++w) {
@@ -244,48 +247,38 @@ absl::StatusOr<uint64_t> LeaseControl::WipeLeases(std::optional<uint32_t> subnet
       status = absl::UnavailableError(absl::StrFormat("worker %u is busy", w));
       break;
     }
-    c->kind = WorkerCommand::Kind::kWipe;
-    c->all_subnets = !subnet_id.has_value();
-    c->subnet_id = subnet_id.value_or(0);
+    fill(*c);
     status = d.Submit(w, c);
     if (status.ok()) sent.push_back(c);
   }
   const Clock::time_point deadline = Clock::now() + d.timeout;
-  uint64_t removed = 0;
+  uint64_t total = 0;
   for (uint32_t w = 0; w < sent.size(); ++w) {
     absl::Status s = d.Wait(w, sent[w], deadline);
-    if (s.ok()) removed += sent[w]->count;
+    if (s.ok()) total += sent[w]->count;
     if (status.ok() && !s.ok()) status = s;
   }
   if (!status.ok()) return status;
-  return removed;
+  return total;
+}
+
+}  // namespace
+
+absl::StatusOr<uint64_t> LeaseControl::WipeLeases(std::optional<uint32_t> subnet_id) {
+  std::lock_guard lock(impl_->mutex);
+  return OnEveryWorker(*impl_, [&](WorkerCommand& c) {
+    c.kind = WorkerCommand::Kind::kWipe;
+    c.all_subnets = !subnet_id.has_value();
+    c.subnet_id = subnet_id.value_or(0);
+  });
 }
 
 absl::StatusOr<uint64_t> LeaseControl::ReclaimLeases(bool remove) {
   std::lock_guard lock(impl_->mutex);
-  internal::LeaseControlImpl& d = *impl_;
-  std::vector<WorkerCommand*> sent;
-  absl::Status status;
-  for (uint32_t w = 0; w < d.workers.size() && status.ok(); ++w) {
-    WorkerCommand* c = d.Acquire(w);
-    if (c == nullptr) {
-      status = absl::UnavailableError(absl::StrFormat("worker %u is busy", w));
-      break;
-    }
-    c->kind = WorkerCommand::Kind::kReclaim;
-    c->remove = remove;
-    status = d.Submit(w, c);
-    if (status.ok()) sent.push_back(c);
-  }
-  const Clock::time_point deadline = Clock::now() + d.timeout;
-  uint64_t reclaimed = 0;
-  for (uint32_t w = 0; w < sent.size(); ++w) {
-    absl::Status s = d.Wait(w, sent[w], deadline);
-    if (s.ok()) reclaimed += sent[w]->count;
-    if (status.ok() && !s.ok()) status = s;
-  }
-  if (!status.ok()) return status;
-  return reclaimed;
+  return OnEveryWorker(*impl_, [&](WorkerCommand& c) {
+    c.kind = WorkerCommand::Kind::kReclaim;
+    c.remove = remove;
+  });
 }
 
 absl::StatusOr<ReconfigureReport> LeaseControl::Reconfigure(
