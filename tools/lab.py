@@ -54,7 +54,9 @@ def main() -> int:
         say(f"lab: removed namespace {name} left by an earlier run that died")
 
     current = "setting up"
-    with labkit.Lab(keep_workdir=args.keep) as lab:
+    # The clients share the machine's cores with dpdhcpd: idle workers sleep.
+    with labkit.Lab(keep_workdir=args.keep,
+                    server_defaults={"idle_sleep_us": srv.SHARED_MACHINE_IDLE_SLEEP_US}) as lab:
         try:
             current = "creating namespaces and the veth pair"
             step(current)

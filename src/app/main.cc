@@ -2,7 +2,8 @@
 //
 //   dpdhcpd --config PATH [--eal-profile FILE] [--workers N] [--lease-capacity N]
 //           [--lease-dump PATH] [--stats-interval SECONDS] [--skip-corrupt-journal]
-//           [--import-kea-leases PATH] [-- EAL arguments]
+//           [--import-kea-leases PATH] [--control-socket-group GROUP]
+//           [--idle-sleep-us N] [-- EAL arguments]
 //
 // Wiring only: flags and EAL arguments in, runtime::Dataplane built and run,
 // counters and the lease dump out at shutdown. Every failure is a message on
@@ -67,6 +68,11 @@ ABSL_FLAG(std::string, control_socket_group, "",
           "Group (name or number) owning the control socket (Dhcp4.control-socket), which is "
           "then mode 0660 so that the group's members may use dpdhcpctl. Empty: mode 0600, "
           "owner only.");
+ABSL_FLAG(uint32_t, idle_sleep_us, 0,
+          "0: workers busy-poll, each owning its CPU (production). N (1 to 10000): a worker "
+          "idle for a few hundred loop iterations sleeps N microseconds per idle iteration, "
+          "leaving its CPU to clients and the kernel on a shared machine (a lab, a CI runner); "
+          "the first packet after a lull waits up to N us more.");
 ABSL_FLAG(uint32_t, stats_interval, 0,
           "Print a one-line summary of packet rates every this many seconds (from a control "
           "thread, not a worker). 0: never.");
@@ -76,6 +82,9 @@ namespace {
 
 // Abseil exits with 1 on a bad flag; every other error does the same.
 constexpr int kExitError = 1;
+// --idle-sleep-us at most: a longer sleep is latency a client would see, with
+// no CPU left to save (10 ms of sleep per wake-up is already ~0 % CPU).
+constexpr uint32_t kMaxIdleSleepUs = 10000;
 
 // Flags as the command line spells them (abseil names them with '_').
 struct FlagDoc {
@@ -90,6 +99,7 @@ constexpr FlagDoc kFlagDocs[] = {
     {"--skip-corrupt-journal", "skip_corrupt_journal", ""},
     {"--import-kea-leases", "import_kea_leases", "PATH"},
     {"--control-socket-group", "control_socket_group", "GROUP"},
+    {"--idle-sleep-us", "idle_sleep_us", "N"},
 };
 
 // Words of `text` on lines of at most `width` columns, each indented.
@@ -116,7 +126,8 @@ void PrintUsage() {
   std::printf(
       "Usage: %s --config PATH [--eal-profile FILE] [--workers N] [--lease-capacity N]\n"
       "       [--lease-dump PATH] [--stats-interval SECONDS] [--skip-corrupt-journal]\n"
-      "       [--import-kea-leases PATH] [--control-socket-group GROUP] [-- EAL arguments]\n\n"
+      "       [--import-kea-leases PATH] [--control-socket-group GROUP] [--idle-sleep-us N]\n"
+      "       [-- EAL arguments]\n\n"
       "Kernel-bypass DHCPv4 server on DPDK. Serves the interfaces of the config's\n"
       "interfaces-config (each names a DPDK port: a vdev such as\n"
       "\"net_af_packet0,iface=veth0,qpairs=2\" or a PCI address) until SIGINT or SIGTERM,\n"
@@ -381,6 +392,12 @@ int Main(int argc, char** argv) {
   o.dataplane.lease_capacity = absl::GetFlag(FLAGS_lease_capacity);
   o.lease_dump = absl::GetFlag(FLAGS_lease_dump);
   o.stats_interval = absl::GetFlag(FLAGS_stats_interval);
+  o.dataplane.idle_sleep_us = absl::GetFlag(FLAGS_idle_sleep_us);
+  if (o.dataplane.idle_sleep_us > kMaxIdleSleepUs) {
+    std::fprintf(stderr, "dpdhcpd: --idle-sleep-us %u is out of range (0 to %u microseconds)\n",
+                 o.dataplane.idle_sleep_us, kMaxIdleSleepUs);
+    return kExitError;
+  }
   o.control_group = absl::GetFlag(FLAGS_control_socket_group);
   o.persistence.skip_corrupt = absl::GetFlag(FLAGS_skip_corrupt_journal);
   o.persistence.import_kea_csv = absl::GetFlag(FLAGS_import_kea_leases);

@@ -391,6 +391,7 @@ void Journal::Run() {
   uint64_t last_pending = 0;
   bool stopping = false;
   Clock::time_point stop_deadline{};
+  Clock::time_point last_record = Clock::now();
   for (;;) {
     const Clock::time_point now = Clock::now();
     if (!stopping && stop_.load(std::memory_order_acquire)) {
@@ -402,9 +403,11 @@ void Journal::Run() {
     if (pending == 0) {
       group_open = false;
       if (stopping && (AllDurable() || now >= stop_deadline)) break;
-      std::this_thread::sleep_for(options_.poll_interval);
+      const bool idle = !stopping && now - last_record >= options_.idle_after;
+      std::this_thread::sleep_for(idle ? options_.idle_poll_interval : options_.poll_interval);
       continue;
     }
+    last_record = now;
     if (!group_open) {
       group_open = true;
       group_start = now;

@@ -203,7 +203,10 @@ absl::Status Dataplane::Impl::CreateWorkers() {
       workers[o]->AddInboundRing(ring);
     }
   }
-  for (uint32_t w = 0; w < n; ++w) workers[w]->SetOutboundRings(outbound[w]);
+  for (uint32_t w = 0; w < n; ++w) {
+    workers[w]->SetOutboundRings(outbound[w]);
+    workers[w]->SetIdleSleep(options.idle_sleep_us);
+  }
 
   std::vector<int> sockets;
   std::vector<stats::WorkerCounters*> blocks;

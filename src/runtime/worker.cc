@@ -135,19 +135,26 @@ void Worker::Run(const std::atomic<bool>& stop) {
   std::array<rte_mbuf*, kRxBurst> pkts;
   std::array<void*, kRxBurst> objs;
 
+  uint32_t idle_loops = 0;
+
   while (!stop.load(std::memory_order_relaxed)) {
     const uint64_t tsc = rte_rdtsc();
     now_ = clock_.Now(tsc);
+    bool worked = false;
 
     for (const RxQueueRef& q : rx_) {
       const uint16_t n = rte_eth_rx_burst(q.port, q.queue, pkts.data(), kRxBurst);
-      if (n != 0) ProcessRxBurst(q.port, pkts.data(), n);
+      if (n != 0) {
+        ProcessRxBurst(q.port, pkts.data(), n);
+        worked = true;
+      }
     }
     for (rte_ring* ring : inbound_) {
       const unsigned n = rte_ring_sc_dequeue_burst(ring, objs.data(), kRxBurst, nullptr);
       for (unsigned i = 0; i < n; ++i) HandleSteered(static_cast<rte_mbuf*>(objs[i]));
+      worked |= n != 0;
     }
-    if (commands_ != nullptr) PollCommands();
+    if (commands_ != nullptr) worked |= PollCommands();
     ReleaseParked();
     for (TxBuffer& b : tx_) {
       if (b.count != 0) Flush(b);
@@ -158,6 +165,16 @@ void Worker::Run(const std::atomic<bool>& stop) {
       engine_->ReclaimExpired(index_, now_, kReclaimBudget,
                               [this](const engine::LeaseChange& c) { JournalChange(c); });
       next_reclaim = tsc + reclaim_period;
+    }
+    // Off by default (a production worker owns its CPU). Parked ACKs do not
+    // keep the worker awake: their group commit takes milliseconds, the
+    // sleep a fraction of that.
+    if (idle_sleep_us_ != 0) {
+      if (worked) {
+        idle_loops = 0;
+      } else if (++idle_loops >= kIdleLoopsBeforeSleep) {
+        rte_delay_us_sleep(idle_sleep_us_);
+      }
     }
   }
   DrainParked();
@@ -307,11 +324,11 @@ void Worker::Flush(TxBuffer& b) {
   b.count = 0;
 }
 
-void Worker::PollCommands() {
+bool Worker::PollCommands() {
   WorkerCommand* c = pending_command_;
   if (c == nullptr) {
     void* obj = nullptr;
-    if (rte_ring_sc_dequeue(commands_, &obj) != 0) return;
+    if (rte_ring_sc_dequeue(commands_, &obj) != 0) return false;
     c = static_cast<WorkerCommand*>(obj);
   }
   // Lease changes made for the control plane are journaled like the
@@ -325,8 +342,8 @@ void Worker::PollCommands() {
       },
       this);
   pending_command_ = done ? nullptr : c;
-  if (!done) return;
-  c->state.store(WorkerCommand::kDone, std::memory_order_release);
+  if (done) c->state.store(WorkerCommand::kDone, std::memory_order_release);
+  return true;
 }
 
 int WorkerMain(void* arg) {

@@ -40,6 +40,10 @@ inline constexpr uint64_t kReclaimPeriodMs = 100;
 inline constexpr size_t kReplyBufferSize = 1500;
 // At shutdown a worker waits this long for its parked ACKs to become durable.
 inline constexpr uint64_t kParkedDrainMs = 100;
+// With an idle sleep set, empty loop iterations before the first sleep: a
+// few tens of microseconds of polling, so a burst that pauses briefly never
+// waits for a wake-up.
+inline constexpr uint32_t kIdleLoopsBeforeSleep = 512;
 
 struct RxQueueRef {
   uint16_t port;
@@ -75,6 +79,8 @@ class alignas(64) Worker {
   // ACK until its record is durable, kRelaxed sends it at once unless the
   // journal is failing.
   void SetJournal(journal::Journal* journal, config::Durability durability);
+  // DataplaneOptions::idle_sleep_us; 0 (the default) never sleeps.
+  void SetIdleSleep(uint32_t micros) { idle_sleep_us_ = micros; }
 
   // Appends the record of a lease change this worker made (its decisions,
   // its expiry reclaims, and lease changes the control plane asks it to make
@@ -115,8 +121,9 @@ class alignas(64) Worker {
   void FlushSteering();
   void Transmit(rte_mbuf* m);
   void Flush(TxBuffer& b);
-  // Runs the next control command, if any (worker_commands.h).
-  void PollCommands();
+  // Runs the next control command, if any (worker_commands.h); true when
+  // there was one.
+  bool PollCommands();
   // Journals a decision's changes (prior, then change); false when refused.
   bool JournalDecision(const engine::Decision& d);
   // Sends the parked ACKs whose records are durable (every loop iteration).
@@ -150,6 +157,7 @@ class alignas(64) Worker {
   const journal::Journal* journal_state_ = nullptr;  // healthy() only
   bool park_acks_ = false;  // durability: strict with a journal
   AckParking<rte_mbuf> parked_;
+  uint32_t idle_sleep_us_ = 0;
   std::array<uint8_t, kReplyBufferSize> reply_{};
 };
 

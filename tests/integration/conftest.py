@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from lab_helpers import labkit  # puts tools/ on sys.path
+from lab_helpers import labkit, srv  # puts tools/ on sys.path
 
 
 def pytest_configure(config):
@@ -46,7 +46,10 @@ def lab(request, dpdhcpd_binary, tmp_path):
     """A Lab whose namespaces, processes and links go away after the test.
     Its folder (configs, server logs, client events, captures) stays under
     pytest's tmp_path; on failure the logs' tails are printed."""
-    with labkit.Lab(workdir=tmp_path / "lab", keep_workdir=True) as the_lab:
+    # The servers sleep when idle: CI has 2 cores for them, the clients and
+    # the kernel, and a busy-polling pair of workers starves perfdhcp.
+    with labkit.Lab(workdir=tmp_path / "lab", keep_workdir=True,
+                    server_defaults={"idle_sleep_us": srv.SHARED_MACHINE_IDLE_SLEEP_US}) as the_lab:
         yield the_lab
         report = getattr(request.node, "rep_call", None)
         if report is not None and report.failed:

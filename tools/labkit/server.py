@@ -3,7 +3,8 @@ readiness, shutdown, counters and lease dump.
 
 The CLI contract this follows:
   dpdhcpd --config PATH [--eal-profile FILE] [--workers N] [--lease-capacity N]
-          [--lease-dump PATH] [--stats-interval SECONDS] [-- extra EAL args]
+          [--lease-dump PATH] [--stats-interval SECONDS] [--idle-sleep-us N]
+          [-- extra EAL args]
 prints "dpdhcpd: serving" when ready; on SIGTERM prints
 "worker <N|total> <counter-name> <value>" lines (non-zero counters only),
 writes the lease dump (Kea memfile CSV) and exits 0. Unless the config names
@@ -37,6 +38,11 @@ EAL_ONE_WORKER = REPO / "dpdk-config" / "lab.eal"
 EAL_TWO_WORKERS = REPO / "dpdk-config" / "lab-2workers.eal"
 LAB_JSON = REPO / "dpdk-config" / "lab.json"
 SERVING = "dpdhcpd: serving"
+# --idle-sleep-us for servers sharing a small machine with their clients (the
+# integration tests, the README's lab): an idle worker sleeps instead of
+# spinning, so a perfdhcp or the kernel's veth path gets CPU time. Benchmarks
+# leave it at 0, as production does.
+SHARED_MACHINE_IDLE_SLEEP_US = 200
 LEASE_HEADER = ["address", "hwaddr", "client_id", "valid_lifetime", "expire", "subnet_id",
                 "fqdn_fwd", "fqdn_rev", "hostname", "state", "user_context"]
 _COUNTER_LINE = re.compile(r"^worker\s+(\d+|total)\s+(\S+)\s+(\d+)\s*$")
@@ -201,7 +207,8 @@ class Dpdhcpd:
                  eal_profile: Path | None = EAL_ONE_WORKER, workers: int | None = None,
                  lease_capacity: int | None = None, stats_interval: int | None = None,
                  extra_eal: Iterable[str] = (), on_line: Callable[[str], None] | None = None,
-                 name: str = "dpdhcpd", extra_args: Iterable[str] = ()):
+                 name: str = "dpdhcpd", extra_args: Iterable[str] = (),
+                 idle_sleep_us: int = 0):
         self.ns, self.cfg = ns, copy.deepcopy(cfg)
         self.workdir = Path(workdir)
         # The lease journal goes into the workdir unless the config names one:
@@ -223,6 +230,8 @@ class Dpdhcpd:
             self.argv += ["--lease-capacity", str(lease_capacity)]
         if stats_interval:
             self.argv += ["--stats-interval", str(stats_interval)]
+        if idle_sleep_us:
+            self.argv += ["--idle-sleep-us", str(idle_sleep_us)]
         self.argv += [*extra_args, "--", "--file-prefix", self.file_prefix, *extra_eal]
         self.on_line = on_line
         self.lines: list[str] = []

@@ -28,10 +28,15 @@ class DirectLink:
 
 
 class Lab:
-    def __init__(self, workdir: Path | None = None, keep_workdir: bool = False):
+    """server_defaults: keyword arguments every server() of this lab gets
+    unless the call gives its own (e.g. idle_sleep_us for a shared machine)."""
+
+    def __init__(self, workdir: Path | None = None, keep_workdir: bool = False,
+                 server_defaults: dict | None = None):
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="dpdhcp-lab-"))
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.keep_workdir = keep_workdir
+        self.server_defaults = dict(server_defaults or {})
         self._teardown: list[tuple[str, Callable[[], object]]] = []
         self.servers: list[server.Dpdhcpd] = []
 
@@ -71,6 +76,8 @@ class Lab:
 
     def server(self, ns: Namespace, cfg: dict, start: bool = True, **kw) -> server.Dpdhcpd:
         kw.setdefault("name", f"dpdhcpd{len(self.servers)}")
+        for key, value in self.server_defaults.items():
+            kw.setdefault(key, value)
         srv = server.Dpdhcpd(ns, cfg, self.workdir, **kw)
         self.own(f"dpdhcpd {srv.file_prefix}", srv._kill)
         self.servers.append(srv)

@@ -56,6 +56,13 @@ struct DataplaneOptions {
   uint16_t rx_descriptors = 1024;
   uint16_t tx_descriptors = 1024;
   uint32_t steering_ring_size = 1024;  // entries per ring, a power of two
+  // 0: workers busy-poll without pause (the production setting: a worker owns
+  // its CPU). N: a worker that found nothing to do for kIdleLoopsBeforeSleep
+  // iterations in a row sleeps N microseconds per idle iteration, giving its
+  // CPU back to whatever shares it (a lab or CI machine where the clients and
+  // the kernel's veth path run on the same cores). Costs up to N us (plus the
+  // kernel's timer slack) of latency for the first packet after a lull.
+  uint32_t idle_sleep_us = 0;
 };
 
 struct PortSummary {

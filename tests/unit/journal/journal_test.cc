@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "dpdhcp/journal/replay.h"
 #include "dpdhcp/journal/segment_files.h"
@@ -270,6 +271,28 @@ TEST(JournalTest, StopGivesUpOnAFailingDisk) {
   j->Stop();  // returns: the record is reported lost on stderr
   EXPECT_EQ(j->stream(0).durable_sequence(), 0u);
   EXPECT_FALSE(j->healthy());
+}
+
+// After a lull the thread polls slowly (idle_poll_interval); a record that
+// arrives then is still committed, and the thread is back to fast polling.
+TEST(JournalTest, RecordAfterALullIsCommitted) {
+  TempDir dir;
+  LeaseStore live(1, 64);
+  JournalOptions o = SmallOptions();
+  o.idle_after = std::chrono::milliseconds(1);
+  o.idle_poll_interval = std::chrono::microseconds(5000);
+  auto j = OpenOrDie(dir.path(), o);
+  ASSERT_NE(j, nullptr);
+  for (uint32_t c = 0; c < 3; ++c) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // idle: slow polling
+    const uint64_t seq = Apply(live, j->stream(0), MakeLease(c));
+    EXPECT_TRUE(Eventually([&] { return j->stream(0).durable_sequence() >= seq; })) << c;
+  }
+  EXPECT_EQ(j->stats().records, 3u);
+  j->Stop();
+  LeaseStore replayed(1, 64);
+  ReplayOrDie(dir.path(), replayed);
+  EXPECT_EQ(LiveLeases(replayed), LiveLeases(live));
 }
 
 TEST(JournalTest, OpenValidatesOptions) {
