@@ -140,14 +140,8 @@ void BM_DiscoverFrameToOfferFrame(benchmark::State& state) {
     const base::ByteSpan rx(buffer.data() + 128, frame.size());
     itf.classifier->Classify(rx, RxMeta{}, &c);
     benchmark::DoNotOptimize(DhcpShardOf(c.payload, leases, 0));
-    engine::RequestContext ctx;
-    ctx.interface_index = c.interface_index;
-    ctx.src_ip = c.ip.src;
-    ctx.dst_ip = c.ip.dst;
-    ctx.src_port = c.udp.src_port;
-    ctx.src_mac = c.eth.src;
-    ctx.now = 1'800'000'000;
-    const engine::Decision d = engine.HandlePayload(c.payload, ctx, reply);
+    const engine::Decision d =
+        engine.HandlePayload(c.payload, RequestContextOf(c, 1'800'000'000), reply);
     FrameBuffer f{buffer.data(), 2048, 128, static_cast<uint32_t>(frame.size())};
     benchmark::DoNotOptimize(WriteDhcpReply(f, 128, c.vlans, kServerMac, d.to,
                                             base::ByteSpan(reply.data(), d.reply_length)));

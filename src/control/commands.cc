@@ -3,6 +3,7 @@
 #include "dpdhcp/control/commands.h"
 
 #include <memory>
+#include <span>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -61,7 +62,7 @@ Answer StatusGet(const CommandContext& c, const Json& args) {
   return Success("Server is up.", std::move(out));
 }
 
-Answer VersionGet(const Json& args) {
+Answer VersionGet(const CommandContext&, const Json& args) {
   DPDHCP_CONTROL_ASSIGN_OR_ANSWER(const Arguments a, Arguments::Open("version-get", args, {}, false));
   (void)a;
   return Success(std::string(Version()),
@@ -127,25 +128,37 @@ Answer ShutdownCommand(CommandContext& c, const Json& args) {
 
 std::string_view Version() { return DPDHCP_VERSION; }
 
+namespace internal {
+
+absl::Status RegisterCommandTable(CommandRegistry& registry, const std::shared_ptr<CommandContext>& context,
+                                  std::span<const CommandEntry> entries) {
+  for (const CommandEntry& e : entries) {
+    const absl::Status s = registry.Register(
+        e.name, e.help, e.access, [context, fn = e.fn](const Json& a) { return fn(*context, a); });
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace internal
+
 absl::Status RegisterServerCommands(CommandRegistry& registry, ServerState& state) {
   auto context = std::make_shared<CommandContext>(state);
-  auto add = [&](std::string name, std::string help, Access access, Handler h) {
-    return registry.Register(std::move(name), std::move(help), access, std::move(h));
+  const internal::CommandEntry entries[] = {
+      {"version-get", "Returns the server version.", Access::kRead, VersionGet},
+      {"status-get", "Returns uptime, workers, ports, queue mapping and journal state.", Access::kRead,
+       StatusGet},
+      {"config-get", "Returns the configuration in force.", Access::kRead, ConfigGet},
+      {"config-test", "Validates a configuration ({\"Dhcp4\": ...}) without applying it.", Access::kRead,
+       ConfigTest},
+      {"config-set", "Validates and applies a configuration ({\"Dhcp4\": ...}), keeping leases.",
+       Access::kWrite, ConfigSet},
+      {"config-reload", "Reads the configuration file again and applies it, keeping leases.",
+       Access::kWrite, ConfigReload},
+      {"shutdown", "Stops the server after answering.", Access::kWrite, ShutdownCommand},
   };
   for (absl::Status s : {
-           add("version-get", "Returns the server version.", Access::kRead, VersionGet),
-           add("status-get", "Returns uptime, workers, ports, queue mapping and journal state.",
-               Access::kRead, [context](const Json& a) { return StatusGet(*context, a); }),
-           add("config-get", "Returns the configuration in force.", Access::kRead,
-               [context](const Json& a) { return ConfigGet(*context, a); }),
-           add("config-test", "Validates a configuration ({\"Dhcp4\": ...}) without applying it.",
-               Access::kRead, [context](const Json& a) { return ConfigTest(*context, a); }),
-           add("config-set", "Validates and applies a configuration ({\"Dhcp4\": ...}), keeping leases.",
-               Access::kWrite, [context](const Json& a) { return ConfigSet(*context, a); }),
-           add("config-reload", "Reads the configuration file again and applies it, keeping leases.",
-               Access::kWrite, [context](const Json& a) { return ConfigReload(*context, a); }),
-           add("shutdown", "Stops the server after answering.", Access::kWrite,
-               [context](const Json& a) { return ShutdownCommand(*context, a); }),
+           internal::RegisterCommandTable(registry, context, entries),
            internal::RegisterStatisticCommands(registry, context),
            internal::RegisterLeaseCommands(registry, context),
        }) {

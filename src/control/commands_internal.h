@@ -4,8 +4,10 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -53,6 +55,20 @@ struct CommandContext {
 std::string KeaTimestamp(base::UnixSeconds t);
 // Per-worker totals summed.
 stats::CounterTotals SumTotals(const std::vector<stats::CounterTotals>& workers);
+
+// One row of a command table: a handler over the commands' shared context.
+struct CommandEntry {
+  const char* name;
+  const char* help;
+  Access access;
+  std::function<Answer(CommandContext&, const Json&)> fn;
+};
+
+// Registers each entry, its handler bound to `context`, in table order;
+// returns the first error (a duplicate or empty name) and registers no
+// entry after it.
+absl::Status RegisterCommandTable(CommandRegistry& registry, const std::shared_ptr<CommandContext>& context,
+                                  std::span<const CommandEntry> entries);
 
 absl::Status RegisterStatisticCommands(CommandRegistry& registry,
                                        std::shared_ptr<CommandContext> context);

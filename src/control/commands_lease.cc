@@ -1,7 +1,6 @@
 // Lease commands (Kea's lease_cmds hook: lease4-get, -get-all, -get-page,
 // -get-by-hw-address, -get-by-client-id, -add, -update, -del, -wipe) and
 // leases-reclaim.
-#include <functional>
 #include <optional>
 #include <utility>
 
@@ -201,13 +200,7 @@ Answer LeasesReclaim(CommandContext& c, const Json& args) {
 }  // namespace
 
 absl::Status RegisterLeaseCommands(CommandRegistry& registry, std::shared_ptr<CommandContext> context) {
-  struct Entry {
-    const char* name;
-    const char* help;
-    Access access;
-    std::function<Answer(CommandContext&, const Json&)> fn;
-  };
-  const Entry entries[] = {
+  const CommandEntry entries[] = {
       {"lease4-get", "One lease by \"ip-address\", or by identifier-type/identifier/subnet-id.",
        Access::kRead, Lease4Get},
       {"lease4-get-all", "Every lease, or those of \"subnets\": [ids].", Access::kRead, Lease4GetAll},
@@ -224,13 +217,7 @@ absl::Status RegisterLeaseCommands(CommandRegistry& registry, std::shared_ptr<Co
       {"leases-reclaim", "Reclaims expired leases now ({\"remove\": bool}).", Access::kWrite,
        LeasesReclaim},
   };
-  for (const Entry& e : entries) {
-    auto fn = e.fn;
-    const absl::Status s = registry.Register(
-        e.name, e.help, e.access, [context, fn](const Json& a) { return fn(*context, a); });
-    if (!s.ok()) return s;
-  }
-  return absl::OkStatus();
+  return RegisterCommandTable(registry, context, entries);
 }
 
 }  // namespace dpdhcp::control::internal

@@ -1,7 +1,6 @@
 // Statistics commands: Kea's statistic-get / -get-all / -reset / -reset-all
 // and stat-lease4-get, plus dpdhcp's stat-pool4-get and stat-worker4-get.
 #include <ctime>
-#include <functional>
 #include <optional>
 #include <utility>
 
@@ -274,13 +273,7 @@ stats::CounterTotals SumTotals(const std::vector<stats::CounterTotals>& workers)
 
 absl::Status RegisterStatisticCommands(CommandRegistry& registry,
                                        std::shared_ptr<CommandContext> context) {
-  struct Entry {
-    const char* name;
-    const char* help;
-    Access access;
-    std::function<Answer(CommandContext&, const Json&)> fn;
-  };
-  const Entry entries[] = {
+  const CommandEntry entries[] = {
       {"statistic-get", "Returns one statistic ({\"name\": ...}) as [[value, timestamp]].",
        Access::kRead, StatisticGet},
       {"statistic-get-all", "Returns every statistic, Kea-named, summed over workers.", Access::kRead,
@@ -296,13 +289,7 @@ absl::Status RegisterStatisticCommands(CommandRegistry& registry,
       {"stat-worker4-get", "Packet counters and drop reasons per worker (dpdhcp extension).",
        Access::kRead, StatWorker4Get},
   };
-  for (const Entry& e : entries) {
-    auto fn = e.fn;
-    const absl::Status s = registry.Register(
-        e.name, e.help, e.access, [context, fn](const Json& a) { return fn(*context, a); });
-    if (!s.ok()) return s;
-  }
-  return absl::OkStatus();
+  return RegisterCommandTable(registry, context, entries);
 }
 
 }  // namespace dpdhcp::control::internal

@@ -77,6 +77,9 @@ std::string RenderWatchScreen(const WorkerCounters& before, const WorkerCounters
 std::string RenderMetrics(const WorkerCounters& counters, const ResultSet& subnets,
                           const std::vector<PoolRow>& pools, const Json& status);
 
+// A JSON number read as a count: a negative number or a non-number is 0.
+uint64_t AsUint(const Json& v);
+
 // "2023-11-14 22:13:20" (UTC).
 std::string FormatUtc(int64_t unix_seconds);
 

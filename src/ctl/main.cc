@@ -16,6 +16,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -120,6 +121,64 @@ std::optional<control::Answer> CallOk(const Globals& g, std::string_view command
   return std::nullopt;
 }
 
+// An answer that does not read as the command's answer should: says why,
+// exit 1.
+int Malformed(const absl::Status& status) {
+  std::cerr << "dpdhcpctl: " << status.message() << "\n";
+  return kExitFailed;
+}
+
+// CallOk, then `parse` (a Parse* of ctl.h) over the answer's arguments: the
+// value, or nullopt with *exit_code set and the reason printed.
+template <class Parse>
+auto Fetch(const Globals& g, std::string_view command, const Json& args, bool allow_empty,
+           Parse parse, int* exit_code)
+    -> std::optional<typename std::invoke_result_t<Parse, const Json&>::value_type> {
+  const auto a = CallOk(g, command, args, exit_code, allow_empty);
+  if (!a) return std::nullopt;
+  auto value = parse(a->arguments);
+  if (!value.ok()) {
+    *exit_code = Malformed(value.status());
+    return std::nullopt;
+  }
+  return *std::move(value);
+}
+
+// The table subcommands: one command (CallOk); --json prints the answer's
+// arguments, else `render` turns them into the text printed (its error: a
+// malformed answer, exit 1).
+RunResult Show(const Globals& g, std::string_view command, const Json& args, bool allow_empty,
+               const std::function<absl::StatusOr<std::string>(const Json&)>& render) {
+  int rc = kExitOk;
+  const auto a = CallOk(g, command, args, &rc, allow_empty);
+  if (!a) return rc;
+  if (g.json) {
+    PrintJson(a->arguments);
+    return ExitFor(*a);
+  }
+  const absl::StatusOr<std::string> text = render(a->arguments);
+  if (!text.ok()) return Malformed(text.status());
+  std::cout << *text;
+  return ExitFor(*a);
+}
+
+// Prints an answer whose interest is its text (lease del, reload, shutdown).
+int PrintAnswer(const Globals& g, const control::Answer& a) {
+  if (g.json) {
+    PrintJson(a.ToJson());
+  } else {
+    (a.ok() ? std::cout : std::cerr) << a.text << "\n";
+  }
+  return ExitFor(a);
+}
+
+// One command, its answer printed by PrintAnswer.
+int CallAndPrint(const Globals& g, std::string_view command, const Json& args) {
+  int rc = kExitOk;
+  const auto a = Call(g, command, args, &rc);
+  return a ? PrintAnswer(g, *a) : rc;
+}
+
 absl::StatusOr<uint64_t> ParseUint(const Parsed& p, const std::string& name, uint64_t fallback,
                                    uint64_t min, uint64_t max) {
   if (!p.Has(name)) return fallback;
@@ -158,37 +217,21 @@ RunResult RunPools(const Globals& g, const Parsed& p) {
   DPDHCPCTL_ASSIGN_OR_RETURN(const uint64_t subnet, ParseUint(p, "subnet", 0, 1, 0xffffffffu));
   Json args = nullptr;
   if (p.Has("subnet")) args = Json{{"subnet-id", subnet}};
-  int rc = kExitOk;
-  const auto a = CallOk(g, "stat-pool4-get", args, &rc, /*allow_empty=*/true);
-  if (!a) return rc;
-  if (g.json) {
-    PrintJson(a->arguments);
-    return ExitFor(*a);
-  }
-  auto rows = ParsePoolRows(a->arguments);
-  if (!rows.ok()) {
-    std::cerr << "dpdhcpctl: " << rows.status().message() << "\n";
-    return kExitFailed;
-  }
-  std::cout << RenderPools(*rows, o);
-  return ExitFor(*a);
+  return Show(g, "stat-pool4-get", args, /*allow_empty=*/true,
+              [&](const Json& a) -> absl::StatusOr<std::string> {
+                auto rows = ParsePoolRows(a);
+                if (!rows.ok()) return rows.status();
+                return RenderPools(*rows, o);
+              });
 }
 
 RunResult RunStats(const Globals& g, const Parsed& p) {
-  int rc = kExitOk;
-  const auto a = CallOk(g, "stat-worker4-get", nullptr, &rc);
-  if (!a) return rc;
-  if (g.json) {
-    PrintJson(a->arguments);
-    return kExitOk;
-  }
-  auto counters = ParseWorkerCounters(a->arguments);
-  if (!counters.ok()) {
-    std::cerr << "dpdhcpctl: " << counters.status().message() << "\n";
-    return kExitFailed;
-  }
-  std::cout << RenderStats(*counters, p.Has("all"));
-  return kExitOk;
+  return Show(g, "stat-worker4-get", nullptr, /*allow_empty=*/false,
+              [&](const Json& a) -> absl::StatusOr<std::string> {
+                auto counters = ParseWorkerCounters(a);
+                if (!counters.ok()) return counters.status();
+                return RenderStats(*counters, p.Has("all"));
+              });
 }
 
 // <ip|mac|client-id>: a dotted quad, a 6-byte MAC, else hex bytes of a
@@ -280,28 +323,17 @@ RunResult RunLeaseList(const Globals& g, const Parsed& p) {
 
 RunResult RunLeaseDel(const Globals& g, const Parsed& p) {
   if (!base::Ipv4Address::Parse(p.args[0])) return Usage("lease del takes an IPv4 address");
-  int rc = kExitOk;
-  const auto a = Call(g, "lease4-del", Json{{"ip-address", p.args[0]}}, &rc);
-  if (!a) return rc;
-  if (g.json) {
-    PrintJson(a->ToJson());
-  } else {
-    (a->ok() ? std::cout : std::cerr) << a->text << "\n";
-  }
-  return ExitFor(*a);
+  return CallAndPrint(g, "lease4-del", Json{{"ip-address", p.args[0]}});
 }
 
 // Samples the workers' counters.
 std::optional<WorkerCounters> SampleCounters(const Globals& g, int* rc) {
-  const auto a = CallOk(g, "stat-worker4-get", nullptr, rc);
-  if (!a) return std::nullopt;
-  auto c = ParseWorkerCounters(a->arguments);
-  if (!c.ok()) {
-    std::cerr << "dpdhcpctl: " << c.status().message() << "\n";
-    *rc = kExitFailed;
-    return std::nullopt;
-  }
-  return *std::move(c);
+  return Fetch(g, "stat-worker4-get", nullptr, /*allow_empty=*/false, ParseWorkerCounters, rc);
+}
+
+// Pool usage (stat-pool4-get; none configured is not an error).
+std::optional<std::vector<PoolRow>> FetchPools(const Globals& g, int* rc) {
+  return Fetch(g, "stat-pool4-get", nullptr, /*allow_empty=*/true, ParsePoolRows, rc);
 }
 
 RunResult RunWatch(const Globals& g, const Parsed& p) {
@@ -319,13 +351,8 @@ RunResult RunWatch(const Globals& g, const Parsed& p) {
     if (!after) return rc;
     const Clock::time_point t1 = Clock::now();
     const double seconds = std::chrono::duration<double>(t1 - t0).count();
-    const auto pools_answer = CallOk(g, "stat-pool4-get", nullptr, &rc, /*allow_empty=*/true);
-    if (!pools_answer) return rc;
-    auto pools = ParsePoolRows(pools_answer->arguments);
-    if (!pools.ok()) {
-      std::cerr << "dpdhcpctl: " << pools.status().message() << "\n";
-      return kExitFailed;
-    }
+    const auto pools = FetchPools(g, &rc);
+    if (!pools) return rc;
     const std::string title =
         absl::StrFormat("dpdhcpctl watch  %s  every %g s  %s UTC", g.socket, interval,
                         FormatUtc(std::chrono::duration_cast<std::chrono::seconds>(
@@ -346,38 +373,20 @@ RunResult RunMetrics(const Globals& g, const Parsed&) {
   int rc = kExitOk;
   auto counters = SampleCounters(g, &rc);
   if (!counters) return rc;
-  const auto subnets_answer = CallOk(g, "stat-lease4-get", nullptr, &rc, /*allow_empty=*/true);
-  if (!subnets_answer) return rc;
-  ResultSet subnets;
-  if (!subnets_answer->arguments.is_null()) {
-    auto rs = ParseResultSet(subnets_answer->arguments);
-    if (!rs.ok()) {
-      std::cerr << "dpdhcpctl: " << rs.status().message() << "\n";
-      return kExitFailed;
-    }
-    subnets = *std::move(rs);
-  }
-  const auto pools_answer = CallOk(g, "stat-pool4-get", nullptr, &rc, /*allow_empty=*/true);
-  if (!pools_answer) return rc;
-  auto pools = ParsePoolRows(pools_answer->arguments);
-  if (!pools.ok()) {
-    std::cerr << "dpdhcpctl: " << pools.status().message() << "\n";
-    return kExitFailed;
-  }
+  // No subnet configured: an empty answer without a result-set.
+  const auto subnets = Fetch(g, "stat-lease4-get", nullptr, /*allow_empty=*/true,
+                             [](const Json& a) -> absl::StatusOr<ResultSet> {
+                               if (a.is_null()) return ResultSet{};
+                               return ParseResultSet(a);
+                             },
+                             &rc);
+  if (!subnets) return rc;
+  const auto pools = FetchPools(g, &rc);
+  if (!pools) return rc;
   const auto status = CallOk(g, "status-get", nullptr, &rc);
   if (!status) return rc;
-  std::cout << RenderMetrics(*counters, subnets, *pools, status->arguments);
+  std::cout << RenderMetrics(*counters, *subnets, *pools, status->arguments);
   return kExitOk;
-}
-
-// Prints an answer whose interest is its text (reload, shutdown, command).
-int PrintAnswer(const Globals& g, const control::Answer& a) {
-  if (g.json) {
-    PrintJson(a.ToJson());
-  } else {
-    (a.ok() ? std::cout : std::cerr) << a.text << "\n";
-  }
-  return ExitFor(a);
 }
 
 // Without --config: config-reload (the server reads its own file again).
@@ -385,11 +394,7 @@ int PrintAnswer(const Globals& g, const control::Answer& a) {
 // config-set only if the test passed, so a bad file never reaches the server
 // half-applied and the server need not be able to read the operator's path.
 RunResult RunReload(const Globals& g, const Parsed& p) {
-  int rc = kExitOk;
-  if (!p.Has("config")) {
-    const auto a = Call(g, "config-reload", nullptr, &rc);
-    return a ? PrintAnswer(g, *a) : rc;
-  }
+  if (!p.Has("config")) return CallAndPrint(g, "config-reload", nullptr);
   const std::string path = p.Get("config");
   std::ifstream in(path);
   if (!in) {
@@ -404,32 +409,23 @@ RunResult RunReload(const Globals& g, const Parsed& p) {
     std::cerr << "dpdhcpctl: " << path << ": not a JSON map\n";
     return kExitFailed;
   }
+  int rc = kExitOk;
   const auto test = Call(g, "config-test", config, &rc);
   if (!test) return rc;
   if (!test->ok()) return PrintAnswer(g, *test);
-  const auto set = Call(g, "config-set", config, &rc);
-  return set ? PrintAnswer(g, *set) : rc;
+  return CallAndPrint(g, "config-set", config);
 }
 
 RunResult RunShutdown(const Globals& g, const Parsed& p) {
   DPDHCPCTL_ASSIGN_OR_RETURN(const uint64_t exit_value, ParseUint(p, "exit-value", 0, 0, 255));
   Json args = nullptr;
   if (p.Has("exit-value")) args = Json{{"exit-value", exit_value}};
-  int rc = kExitOk;
-  const auto a = Call(g, "shutdown", args, &rc);
-  return a ? PrintAnswer(g, *a) : rc;
+  return CallAndPrint(g, "shutdown", args);
 }
 
 RunResult RunStatus(const Globals& g, const Parsed&) {
-  int rc = kExitOk;
-  const auto a = CallOk(g, "status-get", nullptr, &rc);
-  if (!a) return rc;
-  if (g.json) {
-    PrintJson(a->arguments);
-  } else {
-    std::cout << RenderStatus(a->arguments);
-  }
-  return kExitOk;
+  return Show(g, "status-get", nullptr, /*allow_empty=*/false,
+              [](const Json& a) -> absl::StatusOr<std::string> { return RenderStatus(a); });
 }
 
 RunResult RunCommand(const Globals& g, const Parsed& p) {
@@ -518,6 +514,21 @@ const Option* FindOption(const std::vector<Option>& options, std::string_view na
   return nullptr;
 }
 
+// An option word: "--name=value" (inline_value) or "--name".
+struct OptionWord {
+  std::string name, value;
+  bool inline_value = false;
+};
+OptionWord SplitOption(std::string_view word) {
+  OptionWord w{std::string(word.substr(2)), "", false};
+  if (const size_t eq = w.name.find('='); eq != std::string::npos) {
+    w.value = w.name.substr(eq + 1);
+    w.name.resize(eq);
+    w.inline_value = true;
+  }
+  return w;
+}
+
 // Parses the command line and runs the subcommand; a usage error is a status.
 RunResult Dispatch(int argc, char** argv) {
   Globals g;
@@ -531,13 +542,7 @@ RunResult Dispatch(int argc, char** argv) {
     std::string a = argv[i];
     if (a == "-h") a = "--help";
     if (a.starts_with("--")) {
-      std::string name = a.substr(2), value;
-      const size_t eq = name.find('=');
-      const bool inline_value = eq != std::string::npos;
-      if (inline_value) {
-        value = name.substr(eq + 1);
-        name = name.substr(0, eq);
-      }
+      auto [name, value, inline_value] = SplitOption(a);
       if (const Option* o = FindOption(globals, name)) {
         if (o->value != nullptr && !inline_value) {
           if (i + 1 >= argc) return Usage("--" + name + " needs a value");
@@ -598,13 +603,7 @@ RunResult Dispatch(int argc, char** argv) {
       parsed.args.push_back(a);
       continue;
     }
-    std::string name = a.substr(2), value;
-    const size_t eq = name.find('=');
-    const bool inline_value = eq != std::string::npos;
-    if (inline_value) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-    }
+    auto [name, value, inline_value] = SplitOption(a);
     const Option* o = FindOption(sub->options, name);
     if (o == nullptr) return Usage(absl::StrFormat("%s: unknown option --%s", sub->name, name));
     if (o->value != nullptr && !inline_value) {

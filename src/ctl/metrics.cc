@@ -9,15 +9,6 @@
 namespace dpdhcp::ctl {
 namespace {
 
-uint64_t AsUint(const Json& v) {
-  if (v.is_number_unsigned()) return v.get<uint64_t>();
-  if (v.is_number_integer()) {
-    const int64_t s = v.get<int64_t>();
-    return s < 0 ? 0 : static_cast<uint64_t>(s);
-  }
-  return 0;
-}
-
 double Rate(uint64_t before, uint64_t after, double seconds) {
   // A counter below its earlier value was reset (statistic-reset): the rate
   // starts again from 0 rather than going negative.

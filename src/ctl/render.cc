@@ -7,7 +7,6 @@
 #include "ctl.h"
 
 namespace dpdhcp::ctl {
-namespace {
 
 uint64_t AsUint(const Json& v) {
   if (v.is_number_unsigned()) return v.get<uint64_t>();
@@ -17,6 +16,8 @@ uint64_t AsUint(const Json& v) {
   }
   return 0;
 }
+
+namespace {
 
 std::string AsString(const Json& v) { return v.is_string() ? v.get<std::string>() : std::string(); }
 

@@ -29,6 +29,7 @@
 #include "dpdhcp/base/drop_reason.h"
 #include "dpdhcp/base/ipv4_address.h"
 #include "dpdhcp/base/mac_address.h"
+#include "dpdhcp/base/time.h"
 #include "dpdhcp/engine/engine.h"
 #include "dpdhcp/lease/lease_store.h"
 #include "dpdhcp/proto/arp.h"
@@ -105,6 +106,20 @@ class FrameClassifier {
 // engine computes for a message that parses. A payload too short to hold
 // chaddr returns `fallback` (the engine drops it wherever it runs).
 uint32_t DhcpShardOf(base::ByteSpan payload, const lease::LeaseStore& leases, uint32_t fallback);
+
+// What the engine is told of a request classified kDhcp: the interface it
+// came in on and its IPv4, UDP and L2 sources, from which the engine decides
+// the reply's addressing (RFC 2131 §4.1), at `now`.
+inline engine::RequestContext RequestContextOf(const ClassifiedFrame& c, base::UnixSeconds now) {
+  engine::RequestContext ctx;
+  ctx.interface_index = c.interface_index;
+  ctx.src_ip = c.ip.src;
+  ctx.dst_ip = c.ip.dst;
+  ctx.src_port = c.udp.src_port;
+  ctx.src_mac = c.eth.src;
+  ctx.now = now;
+  return ctx;
+}
 
 // A packet buffer described as an rte_mbuf describes it: the frame is
 // base[data_off, data_off + data_len) inside base[0, capacity). The reply

@@ -27,7 +27,6 @@ using testing::Eventually;
 using testing::FaultyFileOps;
 using testing::LiveLeases;
 using testing::MakeLease;
-using testing::TempDir;
 
 constexpr auto kLong = std::chrono::milliseconds(30000);
 
@@ -53,10 +52,31 @@ ReplayResult ReplayOrDie(const std::string& dir, LeaseStore& store,
   return r.ok() ? *r : ReplayResult{};
 }
 
-TEST(JournalTest, AppendedRecordsBecomeDurableAndReplay) {
-  TempDir dir;
+// Each test's journal lives in a fresh directory, dir_; OpenFaulty's journal
+// makes its system calls through ops_, which fails them on demand.
+class JournalTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<Journal> OpenFaulty(JournalOptions o = SmallOptions()) {
+    o.file_ops = &ops_;
+    return OpenOrDie(dir_.path(), o);
+  }
+
+  // Appends lease 0 on `s` and holds the fdatasync of its group: what is
+  // appended until ops_.hold_sync is cleared forms the next group. False if
+  // the sync never started.
+  bool HoldFirstSync(LeaseStore& live, JournalStream& s) {
+    ops_.hold_sync = true;
+    Apply(live, s, MakeLease(0));
+    return Eventually([&] { return ops_.held_syncs.load() == 1; });
+  }
+
+  testing::TempDir dir_;
+  FaultyFileOps ops_;
+};
+
+TEST_F(JournalTest, AppendedRecordsBecomeDurableAndReplay) {
   LeaseStore live(4, 4096);
-  auto j = OpenOrDie(dir.path(), SmallOptions(2));
+  auto j = OpenOrDie(dir_.path(), SmallOptions(2));
   ASSERT_NE(j, nullptr);
   EXPECT_EQ(j->generation(), 1u);
   for (uint32_t c = 0; c < 3000; ++c) {
@@ -72,76 +92,68 @@ TEST(JournalTest, AppendedRecordsBecomeDurableAndReplay) {
   EXPECT_GT(j->stats().segments_created, 2u) << "64 KiB segments: 1024 records each";
 
   LeaseStore replayed(4, 4096);
-  const ReplayResult r = ReplayOrDie(dir.path(), replayed);
+  const ReplayResult r = ReplayOrDie(dir_.path(), replayed);
   EXPECT_EQ(r.records_read, 4000u);
   EXPECT_EQ(r.records_applied, 4000u);
   EXPECT_EQ(r.install.installed, 2000u);
   EXPECT_EQ(LiveLeases(replayed), LiveLeases(live));
 }
 
-TEST(JournalTest, ReopenContinuesSequencesWithANewGeneration) {
-  TempDir dir;
+TEST_F(JournalTest, ReopenContinuesSequencesWithANewGeneration) {
   LeaseStore live(1, 64);
   {
-    auto j = OpenOrDie(dir.path(), SmallOptions());
+    auto j = OpenOrDie(dir_.path(), SmallOptions());
     for (uint32_t c = 0; c < 5; ++c) Apply(live, j->stream(0), MakeLease(c));
   }  // the destructor drains and syncs
   {
-    auto j = OpenOrDie(dir.path(), SmallOptions());
+    auto j = OpenOrDie(dir_.path(), SmallOptions());
     EXPECT_EQ(j->generation(), 2u);
     EXPECT_EQ(j->stream(0).first_sequence(), 6u);
     EXPECT_EQ(Apply(live, j->stream(0), MakeLease(9)), 6u);
   }
-  EXPECT_EQ(testing::SegmentNames(dir.path()),
+  EXPECT_EQ(testing::SegmentNames(dir_.path()),
             (std::vector<std::string>{SegmentFileName(0, 1), SegmentFileName(0, 6)}));
   LeaseStore replayed(1, 64);
-  const ReplayResult r = ReplayOrDie(dir.path(), replayed);
+  const ReplayResult r = ReplayOrDie(dir_.path(), replayed);
   EXPECT_EQ(r.records_read, 6u);
   EXPECT_EQ(r.max_generation, 2u);
   EXPECT_EQ(LiveLeases(replayed), LiveLeases(live));
 }
 
-TEST(JournalTest, OpenRefusesATornTailUntilReplayTruncatesIt) {
-  TempDir dir;
+TEST_F(JournalTest, OpenRefusesATornTailUntilReplayTruncatesIt) {
   LeaseStore live(1, 64);
   {
-    auto j = OpenOrDie(dir.path(), SmallOptions());
+    auto j = OpenOrDie(dir_.path(), SmallOptions());
     for (uint32_t c = 0; c < 3; ++c) Apply(live, j->stream(0), MakeLease(c));
   }
-  const std::string seg = dir.Sub(SegmentFileName(0, 1));
+  const std::string seg = dir_.Sub(SegmentFileName(0, 1));
   {
     std::ofstream f(seg, std::ios::app | std::ios::binary);
     f << "torn";
   }
-  auto refused = Journal::Open(dir.path(), SmallOptions());
+  auto refused = Journal::Open(dir_.path(), SmallOptions());
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(refused.status().message().find(seg), std::string::npos) << refused.status();
 
   LeaseStore replayed(1, 64);
-  const ReplayResult r = ReplayOrDie(dir.path(), replayed);
+  const ReplayResult r = ReplayOrDie(dir_.path(), replayed);
   ASSERT_EQ(r.truncated.size(), 1u);
   EXPECT_EQ(r.truncated[0].offset, 3 * kRecordSize);
   EXPECT_EQ(r.truncated[0].bytes_dropped, 4u);
   EXPECT_EQ(std::filesystem::file_size(seg), 3 * kRecordSize);
-  EXPECT_TRUE(Journal::Open(dir.path(), SmallOptions()).ok());
+  EXPECT_TRUE(Journal::Open(dir_.path(), SmallOptions()).ok());
 }
 
 // While an fdatasync is held, records pile up in the ring; they all go in the
 // next group: one write and one sync for all of them.
-TEST(JournalTest, RecordsArrivingDuringASyncFormOneGroup) {
-  TempDir dir;
-  FaultyFileOps ops;
-  JournalOptions o = SmallOptions();
-  o.file_ops = &ops;
-  auto j = OpenOrDie(dir.path(), o);
+TEST_F(JournalTest, RecordsArrivingDuringASyncFormOneGroup) {
+  auto j = OpenFaulty();
   LeaseStore live(1, 1024);
-  ops.hold_sync = true;
-  Apply(live, j->stream(0), MakeLease(0));
-  ASSERT_TRUE(Eventually([&] { return ops.held_syncs.load() == 1; }));
+  ASSERT_TRUE(HoldFirstSync(live, j->stream(0)));
   for (uint32_t c = 1; c <= 500; ++c) Apply(live, j->stream(0), MakeLease(c));
   EXPECT_EQ(j->stream(0).durable_sequence(), 0u);
-  ops.hold_sync = false;
+  ops_.hold_sync = false;
   ASSERT_TRUE(j->Sync(kLong));
   const JournalStats st = j->stats();
   EXPECT_EQ(st.records, 501u);
@@ -153,20 +165,17 @@ TEST(JournalTest, RecordsArrivingDuringASyncFormOneGroup) {
 // Disk full: the stream keeps its records in memory, Append fails once the
 // ring is full, nothing is reported durable that is not, and the journal
 // resumes by itself once writes work again.
-TEST(JournalTest, WriteErrorKeepsRecordsAndResumes) {
-  TempDir dir;
-  FaultyFileOps ops;
+TEST_F(JournalTest, WriteErrorKeepsRecordsAndResumes) {
   JournalOptions o = SmallOptions();
   o.ring_records = 64;
-  o.file_ops = &ops;
-  auto j = OpenOrDie(dir.path(), o);
+  auto j = OpenFaulty(o);
   LeaseStore live(1, 1024);
   JournalStream& s = j->stream(0);
   for (uint32_t c = 0; c < 10; ++c) Apply(live, s, MakeLease(c));
   ASSERT_TRUE(j->Sync(kLong));
   EXPECT_EQ(s.durable_sequence(), 10u);
 
-  ops.write_errno = ENOSPC;
+  ops_.write_errno = ENOSPC;
   uint32_t accepted = 0;
   for (uint32_t c = 10; c < 200; ++c) {
     if (!s.Append(RecordType::kGranted, MakeLease(c))) break;
@@ -176,11 +185,11 @@ TEST(JournalTest, WriteErrorKeepsRecordsAndResumes) {
   EXPECT_FALSE(s.Append(RecordType::kGranted, MakeLease(999)));
   EXPECT_GE(s.drops(), 1u);
   ASSERT_TRUE(Eventually([&] { return !j->healthy(); }));
-  ASSERT_TRUE(Eventually([&] { return ops.failed_writes.load() >= 3; })) << "retries";
+  ASSERT_TRUE(Eventually([&] { return ops_.failed_writes.load() >= 3; })) << "retries";
   EXPECT_EQ(s.durable_sequence(), 10u);
   EXPECT_FALSE(j->Sync(std::chrono::milliseconds(20)));
 
-  ops.write_errno = 0;
+  ops_.write_errno = 0;
   ASSERT_TRUE(Eventually([&] { return s.durable_sequence() == 74; }));
   ASSERT_TRUE(Eventually([&] { return j->healthy(); }));
   EXPECT_GE(j->stats().write_errors, 3u);
@@ -188,7 +197,7 @@ TEST(JournalTest, WriteErrorKeepsRecordsAndResumes) {
   j->Stop();
 
   LeaseStore replayed(1, 1024);
-  const ReplayResult r = ReplayOrDie(dir.path(), replayed);
+  const ReplayResult r = ReplayOrDie(dir_.path(), replayed);
   EXPECT_EQ(r.records_read, 75u);
   EXPECT_EQ(r.install.installed, 75u);
   EXPECT_TRUE(r.truncated.empty());
@@ -197,76 +206,59 @@ TEST(JournalTest, WriteErrorKeepsRecordsAndResumes) {
 // A failed fdatasync: the page cache is not trusted, the records are written
 // again from the last good offset and synced again; the file holds each
 // record once.
-TEST(JournalTest, SyncErrorRewritesFromTheLastGoodOffset) {
-  TempDir dir;
-  FaultyFileOps ops;
-  JournalOptions o = SmallOptions();
-  o.file_ops = &ops;
-  auto j = OpenOrDie(dir.path(), o);
+TEST_F(JournalTest, SyncErrorRewritesFromTheLastGoodOffset) {
+  auto j = OpenFaulty();
   LeaseStore live(1, 1024);
   JournalStream& s = j->stream(0);
   for (uint32_t c = 0; c < 5; ++c) Apply(live, s, MakeLease(c));
   ASSERT_TRUE(j->Sync(kLong));
 
-  ops.sync_errno = EIO;
+  ops_.sync_errno = EIO;
   for (uint32_t c = 5; c < 25; ++c) Apply(live, s, MakeLease(c));
-  ASSERT_TRUE(Eventually([&] { return ops.failed_syncs.load() >= 3; }));
+  ASSERT_TRUE(Eventually([&] { return ops_.failed_syncs.load() >= 3; }));
   EXPECT_FALSE(j->healthy());
   EXPECT_EQ(s.durable_sequence(), 5u);
-  ops.sync_errno = 0;
+  ops_.sync_errno = 0;
   ASSERT_TRUE(Eventually([&] { return s.durable_sequence() == 25 && j->healthy(); }));
   j->Stop();
-  EXPECT_EQ(std::filesystem::file_size(dir.Sub(SegmentFileName(0, 1))), 25 * kRecordSize);
+  EXPECT_EQ(std::filesystem::file_size(dir_.Sub(SegmentFileName(0, 1))), 25 * kRecordSize);
   LeaseStore replayed(1, 1024);
-  EXPECT_EQ(ReplayOrDie(dir.path(), replayed).records_read, 25u);
+  EXPECT_EQ(ReplayOrDie(dir_.path(), replayed).records_read, 25u);
   EXPECT_EQ(LiveLeases(replayed), LiveLeases(live));
 }
 
-TEST(JournalTest, ShortWritesAreContinued) {
-  TempDir dir;
-  FaultyFileOps ops;
-  JournalOptions o = SmallOptions();
-  o.file_ops = &ops;
-  auto j = OpenOrDie(dir.path(), o);
+TEST_F(JournalTest, ShortWritesAreContinued) {
+  auto j = OpenFaulty();
   LeaseStore live(1, 1024);
-  ops.hold_sync = true;
-  Apply(live, j->stream(0), MakeLease(0));
-  ASSERT_TRUE(Eventually([&] { return ops.held_syncs.load() == 1; }));
+  ASSERT_TRUE(HoldFirstSync(live, j->stream(0)));
   for (uint32_t c = 1; c < 10; ++c) Apply(live, j->stream(0), MakeLease(c));
-  ops.short_write = 100;  // one and a half records of the next group
-  ops.hold_sync = false;
+  ops_.short_write = 100;  // one and a half records of the next group
+  ops_.hold_sync = false;
   ASSERT_TRUE(j->Sync(kLong));
   j->Stop();
   EXPECT_TRUE(j->healthy());
   LeaseStore replayed(1, 1024);
-  EXPECT_EQ(ReplayOrDie(dir.path(), replayed).records_read, 10u);
+  EXPECT_EQ(ReplayOrDie(dir_.path(), replayed).records_read, 10u);
 }
 
-TEST(JournalTest, SegmentOpenErrorIsRetried) {
-  TempDir dir;
-  FaultyFileOps ops;
-  JournalOptions o = SmallOptions();
-  o.file_ops = &ops;
-  auto j = OpenOrDie(dir.path(), o);
+TEST_F(JournalTest, SegmentOpenErrorIsRetried) {
+  auto j = OpenFaulty();
   LeaseStore live(1, 64);
-  ops.open_errno = EACCES;
+  ops_.open_errno = EACCES;
   Apply(live, j->stream(0), MakeLease(1));
   ASSERT_TRUE(Eventually([&] { return !j->healthy(); }));
   EXPECT_EQ(j->stream(0).durable_sequence(), 0u);
-  ops.open_errno = 0;
+  ops_.open_errno = 0;
   ASSERT_TRUE(j->Sync(kLong));
   EXPECT_TRUE(Eventually([&] { return j->healthy(); }));
 }
 
-TEST(JournalTest, StopGivesUpOnAFailingDisk) {
-  TempDir dir;
-  FaultyFileOps ops;
+TEST_F(JournalTest, StopGivesUpOnAFailingDisk) {
   JournalOptions o = SmallOptions();
-  o.file_ops = &ops;
   o.stop_timeout = std::chrono::milliseconds(20);
-  auto j = OpenOrDie(dir.path(), o);
+  auto j = OpenFaulty(o);
   LeaseStore live(1, 64);
-  ops.write_errno = EIO;
+  ops_.write_errno = EIO;
   Apply(live, j->stream(0), MakeLease(1));
   j->Stop();  // returns: the record is reported lost on stderr
   EXPECT_EQ(j->stream(0).durable_sequence(), 0u);
@@ -275,13 +267,12 @@ TEST(JournalTest, StopGivesUpOnAFailingDisk) {
 
 // After a lull the thread polls slowly (idle_poll_interval); a record that
 // arrives then is still committed, and the thread is back to fast polling.
-TEST(JournalTest, RecordAfterALullIsCommitted) {
-  TempDir dir;
+TEST_F(JournalTest, RecordAfterALullIsCommitted) {
   LeaseStore live(1, 64);
   JournalOptions o = SmallOptions();
   o.idle_after = std::chrono::milliseconds(1);
   o.idle_poll_interval = std::chrono::microseconds(5000);
-  auto j = OpenOrDie(dir.path(), o);
+  auto j = OpenOrDie(dir_.path(), o);
   ASSERT_NE(j, nullptr);
   for (uint32_t c = 0; c < 3; ++c) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // idle: slow polling
@@ -291,30 +282,28 @@ TEST(JournalTest, RecordAfterALullIsCommitted) {
   EXPECT_EQ(j->stats().records, 3u);
   j->Stop();
   LeaseStore replayed(1, 64);
-  ReplayOrDie(dir.path(), replayed);
+  ReplayOrDie(dir_.path(), replayed);
   EXPECT_EQ(LiveLeases(replayed), LiveLeases(live));
 }
 
-TEST(JournalTest, OpenValidatesOptions) {
-  TempDir dir;
+TEST_F(JournalTest, OpenValidatesOptions) {
   JournalOptions o;
   o.num_streams = 0;
-  EXPECT_EQ(Journal::Open(dir.path(), o).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Journal::Open(dir_.path(), o).status().code(), absl::StatusCode::kInvalidArgument);
   o.num_streams = 1;
   o.max_group_records = 0;
-  EXPECT_EQ(Journal::Open(dir.path(), o).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Journal::Open(dir_.path(), o).status().code(), absl::StatusCode::kInvalidArgument);
   o.max_group_records = 1;
   o.segment_bytes = 10;
-  EXPECT_EQ(Journal::Open(dir.path(), o).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Journal::Open(dir_.path(), o).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 // A real full filesystem: a 256 KiB tmpfs (root only). ENOSPC arrives as a
 // short write and then an error; after the filesystem grows (remount), the
 // journal resumes and replay finds every record.
-TEST(JournalTest, RealFullTmpfsResumesAfterRemount) {
+TEST_F(JournalTest, RealFullTmpfsResumesAfterRemount) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to mount a tmpfs";
-  TempDir dir;
-  const std::string mnt = dir.Sub("tmpfs");
+  const std::string mnt = dir_.Sub("tmpfs");
   std::filesystem::create_directory(mnt);
   if (mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=256k") != 0) {
     GTEST_SKIP() << "cannot mount a tmpfs here: " << std::strerror(errno);

@@ -59,14 +59,16 @@ class ClassifierTest : public ::testing::Test {
   std::unique_ptr<FrameClassifier> classifier_;
 };
 
-std::vector<uint8_t> UdpTo(Ipv4Address dst, uint16_t dst_port, const VlanTags& vlans = {}) {
+// From the client 198.18.0.50 (a relay when src_port is 67).
+std::vector<uint8_t> UdpTo(Ipv4Address dst, uint16_t dst_port, const VlanTags& vlans = {},
+                           uint16_t src_port = 68) {
   proto::UdpFrameSpec spec;
   spec.dst_mac = kOurs;
   spec.src_mac = kClient;
   spec.vlans = vlans;
   spec.src_ip = Ipv4Address(198, 18, 0, 50);
   spec.dst_ip = dst;
-  spec.src_port = 68;
+  spec.src_port = src_port;
   spec.dst_port = dst_port;
   return testing::UdpFrame(spec, testing::DhcpPayload(kClient, 7));
 }
@@ -199,6 +201,20 @@ TEST_F(ClassifierTest, DhcpFieldsForTheEngine) {
   ASSERT_EQ(c.payload.size(), 300u);
   EXPECT_EQ(c.payload.data(), frame.data() + 42);
   EXPECT_EQ(base::LoadBe32(c.payload.data() + 4), 0xabcdu);
+}
+
+// A relayed request (from a relay's port 67) on VLAN 100: every field the
+// engine is told differs from RequestContext's defaults.
+TEST_F(ClassifierTest, RequestContextOfCarriesTheSources) {
+  const ClassifiedFrame c = Classify(UdpTo(kVlanAddress, 67, kVlan100, /*src_port=*/67));
+  ASSERT_EQ(c.action, FrameAction::kDhcp);
+  const engine::RequestContext ctx = RequestContextOf(c, 1'800'000'123);
+  EXPECT_EQ(ctx.interface_index, 1u);
+  EXPECT_EQ(ctx.src_ip, Ipv4Address(198, 18, 0, 50));
+  EXPECT_EQ(ctx.dst_ip, kVlanAddress);
+  EXPECT_EQ(ctx.src_port, 67);
+  EXPECT_EQ(ctx.src_mac, kClient);
+  EXPECT_EQ(ctx.now, 1'800'000'123);
 }
 
 TEST(CombineVlanTagsTest, StrippedTagTpidRule) {
