@@ -34,19 +34,19 @@
 #include <vector>
 
 #include "../../src/runtime/ack_parking.h"
-#include "dpdhcp/base/bytes.h"
-#include "dpdhcp/config/config.h"
+#include "../../src/runtime/journal_record_type.h"
 #include "dpdhcp/engine/engine.h"
 #include "dpdhcp/journal/journal.h"
-#include "dpdhcp/lease/lease_store.h"
-#include "dpdhcp/pool/address_space.h"
+#include "engine_fixture.h"
 
 namespace dpdhcp {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using runtime::internal::AckParking;
-using runtime::internal::kAckParkingCapacity;
+using runtime::internal::FrameParking;
+using runtime::internal::kAckParkingBytes;
+using runtime::internal::kAckParkingFrames;
+using runtime::internal::ParkedFrame;
 
 constexpr uint32_t kClients = 100'000;
 constexpr uint32_t kBurst = 32;  // requests per loop iteration, as kRxBurst
@@ -59,74 +59,10 @@ constexpr const char* kConfig = R"({"Dhcp4": {
     "pools": [{"pool": "198.18.1.0 - 198.19.255.254"}],
     "option-data": [{"name": "routers", "data": "198.18.0.1"}]}]}})";
 
-std::vector<uint8_t> Message(uint8_t type, uint32_t client, uint32_t requested, uint32_t server) {
-  std::vector<uint8_t> b(240, 0);
-  b[0] = 1;
-  b[1] = 1;
-  b[2] = 6;
-  base::StoreBe32(&b[4], client * 7 + type);
-  const uint8_t mac[6] = {0x02, 0, static_cast<uint8_t>(client >> 24), static_cast<uint8_t>(client >> 16),
-                          static_cast<uint8_t>(client >> 8), static_cast<uint8_t>(client)};
-  std::copy(mac, mac + 6, &b[28]);
-  base::StoreBe32(&b[236], 0x63825363u);
-  auto opt = [&](uint8_t code, std::initializer_list<uint8_t> v) {
-    b.push_back(code);
-    b.push_back(static_cast<uint8_t>(v.size()));
-    b.insert(b.end(), v);
-  };
-  opt(53, {type});
-  if (requested != 0) {
-    opt(50, {static_cast<uint8_t>(requested >> 24), static_cast<uint8_t>(requested >> 16),
-             static_cast<uint8_t>(requested >> 8), static_cast<uint8_t>(requested)});
-  }
-  if (server != 0) {
-    opt(54, {static_cast<uint8_t>(server >> 24), static_cast<uint8_t>(server >> 16),
-             static_cast<uint8_t>(server >> 8), static_cast<uint8_t>(server)});
-  }
-  opt(55, {1, 28, 2, 3, 15, 6, 119, 12, 44, 47, 26, 121, 42});
-  b.push_back(255);
-  b.resize(300, 0);
-  return b;
-}
-
-journal::RecordType TypeOf(engine::LeaseEvent e) {
-  switch (e) {
-    case engine::LeaseEvent::kGranted: return journal::RecordType::kGranted;
-    case engine::LeaseEvent::kRenewed: return journal::RecordType::kRenewed;
-    case engine::LeaseEvent::kReleased: return journal::RecordType::kReleased;
-    case engine::LeaseEvent::kDeclined: return journal::RecordType::kDeclined;
-    case engine::LeaseEvent::kExpired: return journal::RecordType::kExpired;
-    default: return journal::RecordType::kDeleted;
-  }
-}
-
 // 100 k clients bound (untimed), and their renewal REQUESTs.
 struct Fixture {
-  std::shared_ptr<const config::Config> config;
-  std::unique_ptr<pool::AddressSpace> addresses;
-  std::unique_ptr<lease::LeaseStore> leases;
-  std::unique_ptr<stats::WorkerCounters> counters;
-  std::unique_ptr<engine::Engine> engine;
-  std::vector<std::vector<uint8_t>> renew;
-
-  Fixture() {
-    config = *config::ParseConfig(kConfig);
-    addresses = *pool::AddressSpace::Build(*config);
-    leases = std::make_unique<lease::LeaseStore>(1, 1u << 18);
-    counters = std::make_unique<stats::WorkerCounters>(config->subnets.size());
-    engine = std::make_unique<engine::Engine>(config, *addresses, *leases, *counters);
-    std::vector<uint8_t> reply(1500);
-    engine::RequestContext ctx;
-    ctx.now = 1'800'000'000;
-    ctx.dst_ip = base::kBroadcastAddress;
-    const uint32_t server = base::Ipv4Address(198, 18, 0, 1).value();
-    for (uint32_t c = 0; c < kClients; ++c) {
-      engine->HandlePayload(Message(1, c, 0, 0), ctx, reply);
-      const uint32_t yiaddr = base::LoadBe32(&reply[16]);
-      engine->HandlePayload(Message(3, c, yiaddr, server), ctx, reply);
-      renew.push_back(Message(3, c, yiaddr, 0));
-    }
-  }
+  perf::EngineFixture engine{kConfig, 1u << 18};
+  std::vector<std::vector<uint8_t>> renew = perf::BindClients(engine, kClients);
 };
 
 enum class Mode { kNone, kRelaxed, kStrict };
@@ -141,11 +77,11 @@ struct PhaseResult {
   std::vector<uint64_t> latency_ns;  // strict: decision -> release, per ACK
 };
 
-// One parked ACK: what the worker would hold (an mbuf) is here the decision
-// time, kept in a preallocated slot table indexed like the parking ring.
-struct Pending {
-  int64_t decided_ns;
-};
+// A parked ACK is the reply copied into the worker's FrameParking, as the
+// runtime does with the finished frame, and copied out into a "fresh mbuf"
+// (tx_frame) when released: the two copies are what strict adds to a worker.
+// Decision times ride in a ring of their own, pushed and popped in the same
+// order as the frames.
 
 PhaseResult RunPhase(const char* name, Mode mode, double seconds, uint64_t rate,
                      bool snapshots, const std::string& dir, uint32_t parking) {
@@ -165,9 +101,10 @@ PhaseResult RunPhase(const char* name, Mode mode, double seconds, uint64_t rate,
     j = *std::move(opened);
   }
   journal::JournalStream* stream = j ? &j->stream(0) : nullptr;
-  AckParking<Pending> parked(parking);
-  std::vector<Pending> slots(parked.capacity());
-  uint64_t slot_next = 0;
+  FrameParking parked(parking, std::max<uint64_t>(kAckParkingBytes, uint64_t{parking} * 512));
+  std::vector<int64_t> decided(parked.capacity());
+  uint64_t decided_in = 0, decided_out = 0;
+  std::vector<uint8_t> tx_frame(FrameParking::kMaxFrame);
   res.latency_ns.reserve(mode == Mode::kStrict ? 40'000'000 : 0);
 
   std::atomic<bool> stop{false};
@@ -176,14 +113,12 @@ PhaseResult RunPhase(const char* name, Mode mode, double seconds, uint64_t rate,
   if (snapshots && j) {
     snapshotter = std::thread([&] {
       while (!stop.load()) {
-        if (j->Snapshot(*f.leases).ok()) snapshot_count.fetch_add(1);
+        if (j->Snapshot(*f.engine.leases).ok()) snapshot_count.fetch_add(1);
       }
     });
   }
 
-  engine::RequestContext ctx;
-  ctx.now = 1'800'000'000;
-  ctx.dst_ip = base::kBroadcastAddress;
+  const engine::RequestContext ctx = perf::BroadcastContext();
   std::vector<uint8_t> reply(1500);
   uint64_t sink = 0;
   uint32_t i = 0;
@@ -203,14 +138,14 @@ PhaseResult RunPhase(const char* name, Mode mode, double seconds, uint64_t rate,
       offered += n;
     }
     for (uint32_t k = 0; k < n; ++k) {
-      const engine::Decision d = f.engine->HandlePayload(f.renew[i], ctx, reply);
+      const engine::Decision d = f.engine.engine->HandlePayload(f.renew[i], ctx, reply);
       if (++i == kClients) i = 0;
       if (d.change.event == engine::LeaseEvent::kNone || stream == nullptr) {
         ++res.acks;  // sent
         sink += d.reply_length;
         continue;
       }
-      const auto seq = stream->Append(TypeOf(d.change.event), d.change.lease);
+      const auto seq = stream->Append(runtime::internal::RecordTypeOf(d.change.event), d.change.lease);
       if (!seq || !j->healthy()) {
         ++res.withheld;
         continue;
@@ -219,21 +154,24 @@ PhaseResult RunPhase(const char* name, Mode mode, double seconds, uint64_t rate,
         ++res.acks;
         continue;
       }
-      Pending* p = &slots[slot_next++ & (parked.capacity() - 1)];
-      p->decided_ns = now_ns;
-      if (!parked.Push(p, *seq)) {
-        --slot_next;
+      if (parked.Push(reply.data(), d.reply_length, 0, *seq)) {
+        decided[decided_in++ & (parked.capacity() - 1)] = now_ns;
+      } else {
         ++res.withheld;
       }
     }
     now_ns = ns_since(Clock::now());
     if (mode == Mode::kStrict && !parked.empty()) {
       const uint64_t durable = stream->durable_sequence();
-      parked.ReleaseUpTo(durable, [&](Pending* p) {
+      parked.ReleaseUpTo(durable, [&](const ParkedFrame& f) {
+        std::memcpy(tx_frame.data(), f.data, f.length);
+        sink += tx_frame[f.length - 1];
         ++res.acks;
+        const int64_t t = decided[decided_out++ & (parked.capacity() - 1)];
         if (res.latency_ns.size() < res.latency_ns.capacity()) {
-          res.latency_ns.push_back(static_cast<uint64_t>(now_ns - p->decided_ns));
+          res.latency_ns.push_back(static_cast<uint64_t>(now_ns - t));
         }
+        return true;
       });
     }
   }
@@ -283,7 +221,7 @@ int main(int argc, char** argv) {
   using namespace dpdhcp;
   double seconds = 3;
   uint64_t rate = 200'000;
-  uint32_t parking = kAckParkingCapacity;  // the runtime's
+  uint32_t parking = kAckParkingFrames;  // the runtime's
   for (int a = 1; a + 1 < argc; a += 2) {
     if (std::strcmp(argv[a], "--seconds") == 0) seconds = std::atof(argv[a + 1]);
     if (std::strcmp(argv[a], "--rate") == 0) rate = std::strtoull(argv[a + 1], nullptr, 10);

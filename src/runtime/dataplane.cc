@@ -127,11 +127,8 @@ absl::Status Dataplane::Impl::CreatePools() {
   // Steering rings hold mbufs of any port; count them on the first port's socket.
   demand[ports.front().socket].in_flight +=
       workers * (workers - 1) * (options.steering_ring_size - 1);
-  // So do the ACKs parked until their journal records are durable: a reserve
-  // for them. Parked ACKs beyond it take mbufs the RX queues would refill
-  // with, so a slow disk shows as rx no-mbuf drops (back-pressure), never as
-  // a stall: parked mbufs are freed by the journal's progress, not by RX.
-  demand[ports.front().socket].in_flight += workers * internal::kAckParkingMbufReserve;
+  // Parked ACKs hold no mbuf (ack_parking.h): they take one from the pool
+  // only when they leave, which the TX burst returns at once.
 
   for (const auto& [socket, d] : demand) {
     const uint32_t n = MbufPoolSize(d);
@@ -206,6 +203,9 @@ absl::Status Dataplane::Impl::CreateWorkers() {
   for (uint32_t w = 0; w < n; ++w) {
     workers[w]->SetOutboundRings(outbound[w]);
     workers[w]->SetIdleSleep(options.idle_sleep_us);
+    // Parked ACKs leave in mbufs of the worker's own socket where it has a pool.
+    const auto pool = pools.find(static_cast<int>(rte_lcore_to_socket_id(lcores[w])));
+    workers[w]->SetParkingPool((pool != pools.end() ? pool : pools.begin())->second.first);
   }
 
   std::vector<int> sockets;

@@ -3,9 +3,12 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_pause.h>
+#include <rte_memcpy.h>
 #include <rte_prefetch.h>
 
 #include <utility>
+
+#include "journal_record_type.h"
 
 namespace dpdhcp::runtime::internal {
 
@@ -51,19 +54,6 @@ void ApplyReply(rte_mbuf* m, const FrameBuffer& f) {
   m->vlan_tci_outer = 0;
 }
 
-journal::RecordType RecordTypeOf(engine::LeaseEvent e) {
-  switch (e) {
-    case engine::LeaseEvent::kGranted: return journal::RecordType::kGranted;
-    case engine::LeaseEvent::kRenewed: return journal::RecordType::kRenewed;
-    case engine::LeaseEvent::kReleased: return journal::RecordType::kReleased;
-    case engine::LeaseEvent::kDeclined: return journal::RecordType::kDeclined;
-    case engine::LeaseEvent::kExpired: return journal::RecordType::kExpired;
-    case engine::LeaseEvent::kDeleted:
-    case engine::LeaseEvent::kNone: break;
-  }
-  return journal::RecordType::kDeleted;
-}
-
 }  // namespace
 
 Worker::Worker(uint32_t index, unsigned lcore, const SharedState& shared,
@@ -90,7 +80,7 @@ void Worker::SetJournal(journal::Journal* journal, config::Durability durability
   journal_ = journal != nullptr ? &journal->stream(index_) : nullptr;
   journal_state_ = journal;
   park_acks_ = journal != nullptr && durability == config::Durability::kStrict;
-  parked_ = AckParking<rte_mbuf>(park_acks_ ? kAckParkingCapacity : 1);
+  parked_ = park_acks_ ? FrameParking(kAckParkingFrames, kAckParkingBytes) : FrameParking();
 }
 
 bool Worker::JournalChange(const engine::LeaseChange& change) {
@@ -110,7 +100,22 @@ void Worker::ReleaseParked() {
   if (parked_.empty()) return;
   const uint64_t durable = journal_->durable_sequence();  // acquire: after its fdatasync
   if (parked_.front_sequence() > durable) return;
-  parked_.ReleaseUpTo(durable, [this](rte_mbuf* m) { Transmit(m); });
+  parked_.ReleaseUpTo(durable, [this](const ParkedFrame& f) { return TransmitParked(f); });
+}
+
+bool Worker::TransmitParked(const ParkedFrame& f) {
+  rte_mbuf* m = rte_pktmbuf_alloc(parking_pool_);
+  if (m == nullptr) return false;
+  char* data = rte_pktmbuf_append(m, f.length);
+  if (data == nullptr) {  // cannot happen: the pool's buffers hold an MTU frame
+    rte_pktmbuf_free(m);
+    counters_.Drop(DropReason::kReplyTooLarge);
+    return true;
+  }
+  rte_memcpy(data, f.data, f.length);
+  m->port = f.port;
+  Transmit(m);
+  return true;
 }
 
 void Worker::DrainParked() {
@@ -120,8 +125,12 @@ void Worker::DrainParked() {
     rte_pause();
   }
   ReleaseParked();
-  // Never durable in time (the disk is failing): the client retries.
-  parked_.DrainAll([this](rte_mbuf* m) { DropFrame(m, DropReason::kJournalUnavailable); });
+  // Never durable in time (the disk is failing), or no mbuf to send it in:
+  // the client retries.
+  parked_.DrainAll([this](const ParkedFrame&) {
+    counters_.Drop(DropReason::kJournalUnavailable);
+    return true;
+  });
 }
 
 void Worker::SetOutboundRings(std::vector<rte_ring*> rings) {
@@ -266,13 +275,7 @@ void Worker::HandleSteered(rte_mbuf* m) {
 }
 
 void Worker::HandleDhcp(rte_mbuf* m, const ClassifiedFrame& c) {
-  engine::RequestContext ctx;
-  ctx.interface_index = c.interface_index;
-  ctx.src_ip = c.ip.src;
-  ctx.dst_ip = c.ip.dst;
-  ctx.src_port = c.udp.src_port;
-  ctx.src_mac = c.eth.src;
-  ctx.now = now_;
+  const engine::RequestContext ctx = RequestContextOf(c, now_);
   // The engine counts the request and, when there is no reply, the drop.
   const engine::Decision d = engine_->HandlePayload(c.payload, ctx, reply_);
   // RFC 2131 §3.1 step 4: the binding is recorded before the ACK is sent.
@@ -304,7 +307,13 @@ void Worker::HandleDhcp(rte_mbuf* m, const ClassifiedFrame& c) {
   }
   ApplyReply(m, f);
   if (persisted && park_acks_) {
-    if (!parked_.Push(m, journal_->last_sequence())) DropFrame(m, DropReason::kJournalUnavailable);
+    // The frame is copied out (ack_parking.h) and its mbuf freed while hot.
+    if (parked_.Push(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len, m->port,
+                     journal_->last_sequence())) {
+      rte_pktmbuf_free(m);
+    } else {
+      DropFrame(m, DropReason::kJournalUnavailable);
+    }
     return;
   }
   Transmit(m);

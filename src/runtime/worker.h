@@ -79,6 +79,9 @@ class alignas(64) Worker {
   // ACK until its record is durable, kRelaxed sends it at once unless the
   // journal is failing.
   void SetJournal(journal::Journal* journal, config::Durability durability);
+  // Where a parked ACK's mbuf comes from when it leaves (durability: strict):
+  // the mbuf pool of the worker's socket.
+  void SetParkingPool(rte_mempool* pool) { parking_pool_ = pool; }
   // DataplaneOptions::idle_sleep_us; 0 (the default) never sleeps.
   void SetIdleSleep(uint32_t micros) { idle_sleep_us_ = micros; }
 
@@ -128,6 +131,9 @@ class alignas(64) Worker {
   bool JournalDecision(const engine::Decision& d);
   // Sends the parked ACKs whose records are durable (every loop iteration).
   void ReleaseParked();
+  // A parked ACK into a fresh mbuf, onto its TX buffer; false when the pool
+  // has no mbuf right now (it stays parked).
+  bool TransmitParked(const ParkedFrame& f);
   // Shutdown: sends what becomes durable within kParkedDrainMs, frees the rest.
   void DrainParked();
   void DropFrame(rte_mbuf* m, base::DropReason reason) {
@@ -156,7 +162,8 @@ class alignas(64) Worker {
   journal::JournalStream* journal_ = nullptr;
   const journal::Journal* journal_state_ = nullptr;  // healthy() only
   bool park_acks_ = false;  // durability: strict with a journal
-  AckParking<rte_mbuf> parked_;
+  FrameParking parked_;
+  rte_mempool* parking_pool_ = nullptr;
   uint32_t idle_sleep_us_ = 0;
   std::array<uint8_t, kReplyBufferSize> reply_{};
 };

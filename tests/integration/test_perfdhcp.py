@@ -15,11 +15,12 @@ from lab_helpers import SERVER_IP, counters_text, direct_config, labkit, need, s
 
 CLIENTS = 10_000
 # What perfdhcp holds here without loss. The server answers every request at
-# 5,000/s and more (its port: rx = tx, nothing missed), but perfdhcp's own
-# UDP socket overflows (RcvbufErrors in the client namespace) from 3,000/s
-# with one worker and from 2,000/s with two, whose lcores busy-poll both of
-# the machine's cores and leave perfdhcp and the kernel time slices only.
-RATE = 1_000
+# 5,000/s and more (its port: rx = tx, nothing missed), but perfdhcp is one
+# single-threaded process on a 2-core machine: when other work takes its CPU
+# (the CI runner's own load; busy-polling workers before --idle-sleep-us) its
+# UDP socket overflows (RcvbufErrors in the client namespace). At 1,000/s a
+# CI run lost 2-3 % that way; half that rate leaves it twice the slack.
+RATE = 500
 RELAY = "198.18.64.1"
 BIG_POOL = ("198.18.64.10", "198.18.127.250")  # 16,113 addresses
 

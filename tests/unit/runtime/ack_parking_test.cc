@@ -1,0 +1,138 @@
+// FrameParking: parked ACK frames leave in sequence order, byte for byte, once
+// durable; a full table or byte ring refuses; a frame never wraps.
+#include "../../../src/runtime/ack_parking.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace dpdhcp::runtime::internal {
+namespace {
+
+std::vector<uint8_t> Frame(uint8_t fill, uint16_t length) {
+  return std::vector<uint8_t>(length, fill);
+}
+
+struct Released {
+  std::vector<uint8_t> bytes;
+  uint16_t port;
+};
+
+std::vector<Released> ReleaseUpTo(FrameParking& p, uint64_t durable) {
+  std::vector<Released> out;
+  p.ReleaseUpTo(durable, [&](const ParkedFrame& f) {
+    out.push_back({std::vector<uint8_t>(f.data, f.data + f.length), f.port});
+    return true;
+  });
+  return out;
+}
+
+TEST(FrameParkingTest, ReleasesInOrderUpToTheDurableSequence) {
+  FrameParking p(8, 4096);
+  for (uint8_t i = 1; i <= 5; ++i) {
+    const auto f = Frame(i, static_cast<uint16_t>(100 + i));
+    ASSERT_TRUE(p.Push(f.data(), static_cast<uint16_t>(f.size()), i % 2, 10 + i));
+  }
+  EXPECT_EQ(p.size(), 5u);
+  EXPECT_EQ(p.front_sequence(), 11u);
+  EXPECT_TRUE(ReleaseUpTo(p, 10).empty());
+  const auto first = ReleaseUpTo(p, 13);
+  ASSERT_EQ(first.size(), 3u);
+  for (uint8_t i = 1; i <= 3; ++i) {
+    EXPECT_EQ(first[i - 1].bytes, Frame(i, static_cast<uint16_t>(100 + i)));
+    EXPECT_EQ(first[i - 1].port, i % 2);
+  }
+  EXPECT_EQ(p.front_sequence(), 14u);
+  EXPECT_EQ(ReleaseUpTo(p, 100).size(), 2u);
+  EXPECT_TRUE(p.empty());
+}
+
+TEST(FrameParkingTest, FullFrameTableRefuses) {
+  FrameParking p(4, 1 << 16);
+  const auto f = Frame(7, 300);
+  for (uint64_t s = 1; s <= 4; ++s) ASSERT_TRUE(p.Push(f.data(), 300, 0, s));
+  EXPECT_FALSE(p.Push(f.data(), 300, 0, 5));
+  EXPECT_EQ(ReleaseUpTo(p, 1).size(), 1u);
+  EXPECT_TRUE(p.Push(f.data(), 300, 0, 5));
+}
+
+TEST(FrameParkingTest, FullByteRingRefusesUntilReleased) {
+  // 4096 bytes: four 1000-byte frames (1024 each with alignment) fill it.
+  FrameParking p(64, 4096);
+  const auto f = Frame(9, 1000);
+  for (uint64_t s = 1; s <= 4; ++s) ASSERT_TRUE(p.Push(f.data(), 1000, 0, s)) << s;
+  EXPECT_FALSE(p.Push(f.data(), 1000, 0, 5));
+  EXPECT_FALSE(p.Push(f.data(), 1, 0, 5));
+  EXPECT_EQ(ReleaseUpTo(p, 2).size(), 2u);
+  EXPECT_TRUE(p.Push(f.data(), 1000, 0, 5));
+  EXPECT_TRUE(p.Push(f.data(), 1000, 0, 6));
+  EXPECT_FALSE(p.Push(f.data(), 1000, 0, 7));
+}
+
+TEST(FrameParkingTest, AFrameThatWouldWrapStartsAtTheBeginningIntact) {
+  FrameParking p(64, 4096);
+  const auto a = Frame(1, 1500), b = Frame(2, 1500), c = Frame(3, 1500);
+  ASSERT_TRUE(p.Push(a.data(), 1500, 0, 1));  // bytes 0..1535
+  ASSERT_TRUE(p.Push(b.data(), 1500, 0, 2));  // 1536..3071
+  // c needs 1536 bytes: 1024 left at the end, and the front is in use.
+  EXPECT_FALSE(p.Push(c.data(), 1500, 0, 3));
+  ASSERT_EQ(ReleaseUpTo(p, 1).size(), 1u);
+  ASSERT_TRUE(p.Push(c.data(), 1500, 0, 3));  // at 0, not split
+  const auto out = ReleaseUpTo(p, 3);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].bytes, b);
+  EXPECT_EQ(out[1].bytes, c);
+  // Empty again: the whole ring is usable.
+  for (uint64_t s = 4; s <= 5; ++s) EXPECT_TRUE(p.Push(a.data(), 1500, 0, s));
+}
+
+TEST(FrameParkingTest, AFrameTheCallerCannotTakeStaysFirst) {
+  FrameParking p(8, 4096);
+  const auto f = Frame(5, 64);
+  for (uint64_t s = 1; s <= 3; ++s) ASSERT_TRUE(p.Push(f.data(), 64, 0, s));
+  int calls = 0;
+  EXPECT_EQ(p.ReleaseUpTo(10, [&](const ParkedFrame&) { return ++calls < 2; }), 1u);
+  EXPECT_EQ(p.size(), 2u);
+  EXPECT_EQ(p.front_sequence(), 2u);
+  EXPECT_EQ(p.DrainAll([](const ParkedFrame&) { return true; }), 2u);
+  EXPECT_TRUE(p.empty());
+}
+
+TEST(FrameParkingTest, OversizedFrameIsRefused) {
+  FrameParking p(8, 1 << 16);
+  const auto f = Frame(1, FrameParking::kMaxFrame + 1);
+  EXPECT_FALSE(p.Push(f.data(), static_cast<uint16_t>(f.size()), 0, 1));
+  EXPECT_TRUE(p.empty());
+}
+
+// Many laps around a small ring with mixed sizes: when a push is refused,
+// releasing the oldest frames makes room; every frame comes back intact, in
+// order, and the ring is never refused while empty.
+TEST(FrameParkingTest, ManyLapsKeepEveryFrameIntact) {
+  FrameParking p(16, 8192);
+  const auto length_of = [](uint64_t seq) { return static_cast<uint16_t>(60 + (seq * 97) % 1400); };
+  uint64_t released = 0;
+  const auto release_oldest = [&] {
+    return p.ReleaseUpTo(p.front_sequence(), [&](const ParkedFrame& f) {
+      const uint64_t seq = ++released;
+      EXPECT_EQ(f.length, length_of(seq));
+      EXPECT_EQ(f.data[0], static_cast<uint8_t>(seq));
+      EXPECT_EQ(f.data[f.length - 1], static_cast<uint8_t>(seq));
+      return true;
+    });
+  };
+  constexpr uint64_t kFrames = 5000;
+  for (uint64_t seq = 1; seq <= kFrames; ++seq) {
+    const auto f = Frame(static_cast<uint8_t>(seq), length_of(seq));
+    while (!p.Push(f.data(), length_of(seq), 0, seq)) {
+      ASSERT_FALSE(p.empty()) << "refused while empty: " << seq;
+      ASSERT_EQ(release_oldest(), 1u);
+    }
+  }
+  while (!p.empty()) ASSERT_EQ(release_oldest(), 1u);
+  EXPECT_EQ(released, kFrames);
+}
+
+}  // namespace
+}  // namespace dpdhcp::runtime::internal
