@@ -51,7 +51,7 @@ bool AddressBitmap::TryClaim(uint32_t index) {
   // Only the claimed bit of the old value is used: one `lock bts` on x86.
   if (word.fetch_or(bit) & bit) return false;
   // The claim may have filled the word: the summary must say so.
-  if (num_levels_ > 1 && word.load() == kFull && !Marked(1, w)) Reconcile(1, w, true);
+  if (num_levels_ > 1 && word.load() == kFull && !Marked(1, w)) WriteSummary(1, w, true);
   return true;
 }
 
@@ -62,7 +62,7 @@ void AddressBitmap::Release(uint32_t index) {
   const uint64_t bit = uint64_t{1} << (index & 63);
   if ((word.fetch_and(~bit) & bit) == 0) return;  // was free: no change
   // The word is no longer full (unless refilled meanwhile): unmark it.
-  if (num_levels_ > 1 && Marked(1, w) && word.load() != kFull) Reconcile(1, w, false);
+  if (num_levels_ > 1 && Marked(1, w) && word.load() != kFull) WriteSummary(1, w, false);
 }
 
 bool AddressBitmap::IsClaimed(uint32_t index) const {
@@ -70,72 +70,83 @@ bool AddressBitmap::IsClaimed(uint32_t index) const {
   return (Word(0, index >> 6).load() >> (index & 63)) & 1;
 }
 
-void AddressBitmap::Reconcile(uint32_t level, uint32_t child, bool full) {
+void AddressBitmap::Settle(uint32_t level, uint32_t child, bool full) {
   std::atomic<uint64_t>& below = Word(level - 1, child);
   std::atomic<uint64_t>& summary = Word(level, child >> 6);
   const uint64_t bit = uint64_t{1} << (child & 63);
   for (;;) {
+    // The write changed the summary word, so the level above follows by the
+    // same rule: a word that may have stopped being full must not stay
+    // marked (mandatory); one that became full is marked now rather than by
+    // a later search (optional, cheap here).
+    if (level + 1 < num_levels_) {
+      const uint32_t up = child >> 6;
+      if (full) {
+        if (summary.load() == kFull && !Marked(level + 1, up)) WriteSummary(level + 1, up, true);
+      } else if (Marked(level + 1, up) && summary.load() != kFull) {
+        WriteSummary(level + 1, up, false);
+      }
+    }
+    // The re-read that keeps a set bit from outliving its word's fullness.
+    const bool now = below.load() == kFull;
+    if (now == full) return;
+    full = now;
     if (full) {
       summary.fetch_or(bit);
     } else {
       summary.fetch_and(~bit);
     }
-    // This write may have changed the summary word's own fullness: the level
-    // above follows by the same rule.
-    if (level + 1 < num_levels_) {
-      const bool summary_full = summary.load() == kFull;
-      if (summary_full != Marked(level + 1, child >> 6)) {
-        Reconcile(level + 1, child >> 6, summary_full);
-      }
-    }
-    // The re-read that makes the summary exact (header comment).
-    const bool now = below.load() == kFull;
-    if (now == full) return;
-    full = now;
   }
 }
 
-std::optional<uint32_t> AddressBitmap::FindFree(uint32_t from) {
-  for (;;) {  // once more after each repair of a stale summary bit
-    uint32_t level = 0;
-    uint32_t pos = from;  // a bit index at `level`
-    // A start word marked full is not read at all: at high fill that saves
-    // the one load likely to miss the cache.
-    if (num_levels_ > 1 && Marked(1, from >> 6)) {
-      level = 1;
-      pos = (from >> 6) + 1;
-      if (pos >= bits_[1]) return std::nullopt;
-    }
-    // Climb: a free bit at or after pos in pos's word; when there is none, the
-    // next candidate is the following word, i.e. the next bit one level up.
+uint32_t AddressBitmap::FindFree(uint32_t from) {
+  const uint32_t w0 = from >> 6;
+  if (num_levels_ == 1) {
+    const uint64_t free = ~Word(0, 0).load() & MaskFrom(from & 63);
+    return free != 0 ? static_cast<uint32_t>(std::countr_zero(free)) : size_;
+  }
+  // The start word, unless marked full: at high fill that skips the one load
+  // likely to miss the cache. A full word found unmarked is marked (lazily,
+  // header comment) so that the next search skips it.
+  if (!Marked(1, w0)) {
+    const uint64_t v = Word(0, w0).load();
+    const uint64_t free = ~v & MaskFrom(from & 63);
+    if (free != 0) return w0 * 64 + static_cast<uint32_t>(std::countr_zero(free));
+    if (v == kFull) WriteSummary(1, w0, true);
+  }
+  uint32_t level = 1;
+  uint32_t pos = w0 + 1;  // a bit index at `level`: the next candidate word below
+  for (;;) {
+    // Climb: a bit not marked full at or after pos in pos's word; when there
+    // is none, the next candidate is the following word, i.e. the next bit
+    // one level up.
     for (;;) {
+      if (pos >= bits_[level]) return size_;
       const uint32_t w = pos >> 6;
       const uint64_t free = ~Word(level, w).load() & MaskFrom(pos & 63);
       if (free != 0) {
         pos = w * 64 + static_cast<uint32_t>(std::countr_zero(free));
         break;
       }
-      if (level + 1 == num_levels_) return std::nullopt;
+      if (level + 1 == num_levels_) return size_;
       pos = w + 1;
       ++level;
-      if (pos >= bits_[level]) return std::nullopt;
     }
-    // Descend: the summary says word `pos` below has a free bit; take the first.
-    bool stale = false;
-    while (level > 0) {
+    // Descend: the summary says word `pos` below may have a free bit.
+    for (;;) {
       const uint64_t free = ~Word(level - 1, pos).load();
       if (free == 0) {
-        // Stale "not full" (its word filled concurrently): fix it so that
-        // nobody descends here again, and search again. Each retry follows
-        // progress by another call, so the search is lock-free.
-        Reconcile(level, pos, true);
-        stale = true;
+        // Full but not marked (lazy marking, or filled concurrently): mark it
+        // so that nobody descends here again, and go on with the next bit of
+        // this level. Each such step either marks a word or follows another
+        // call's progress, so the search is lock-free.
+        WriteSummary(level, pos, true);
+        ++pos;
         break;
       }
-      --level;
       pos = pos * 64 + static_cast<uint32_t>(std::countr_zero(free));
+      if (--level == 0) return pos;
     }
-    if (!stale) return pos;
   }
 }
 
@@ -146,15 +157,19 @@ std::optional<uint32_t> AddressBitmap::ClaimAny(uint32_t hint) {
   uint32_t from = hint;
   bool wrapped = hint == 0;
   for (;;) {
-    const std::optional<uint32_t> index = FindFree(from);
-    if (!index) {
+    const uint32_t index = FindFree(from);
+    if (index >= size_) {
       if (wrapped) return std::nullopt;
       wrapped = true;
       from = 0;
       continue;
     }
-    if (TryClaim(*index)) return index;
-    from = *index;  // lost a race for it: look again from there
+    // The claim itself: one `lock bts`. Unlike TryClaim it does not mark a
+    // word it fills (header comment): at high fill nearly every claim fills
+    // its word and the release that follows unfills it.
+    const uint64_t bit = uint64_t{1} << (index & 63);
+    if ((Word(0, index >> 6).fetch_or(bit) & bit) == 0) return index;
+    from = index;  // lost a race for it: look again from there
   }
 }
 
@@ -179,14 +194,24 @@ bool AddressBitmap::SummaryConsistent() const {
         const bool set = (v >> b) & 1;
         if (i >= bits_[level]) {
           if (!set) return false;
-        } else if (level > 0 &&
-                   set != (Word(level - 1, static_cast<uint32_t>(i)).load() == kFull)) {
+        } else if (level > 0 && set &&
+                   Word(level - 1, static_cast<uint32_t>(i)).load() != kFull) {
           return false;
         }
       }
     }
   }
   return true;
+}
+
+uint32_t AddressBitmap::CountUnmarkedFull() const {
+  uint32_t n = 0;
+  for (uint32_t level = 1; level < num_levels_; ++level) {
+    for (uint32_t child = 0; child < bits_[level]; ++child) {
+      n += !Marked(level, child) && Word(level - 1, child).load() == kFull;
+    }
+  }
+  return n;
 }
 
 }  // namespace dpdhcp::pool
