@@ -23,6 +23,7 @@
 #include "dpdhcp/runtime/interface_table.h"
 #include "dpdhcp/runtime/sizing.h"
 #include "port.h"
+#include "unmap_guard.h"
 #include "worker.h"
 #include "worker_commands.h"
 
@@ -48,6 +49,8 @@ struct Dataplane::Impl {
   std::vector<rte_ring*> rings;
   std::vector<std::unique_ptr<stats::WorkerCounters>> counters;
   std::vector<std::unique_ptr<internal::Worker>> workers;
+  // Holds munmap() back while a worker is inside a burst (unmap_guard.h).
+  internal::UnmapGuard* unmap_guard = nullptr;
   std::unique_ptr<LeaseControl> control;  // the workers' command rings
   std::vector<internal::LaunchArgs> launch_args;
   std::vector<PortSummary> port_summaries;
@@ -200,7 +203,11 @@ absl::Status Dataplane::Impl::CreateWorkers() {
       workers[o]->AddInboundRing(ring);
     }
   }
+  auto guard = internal::UnmapGuard::Create(n);
+  if (!guard.ok()) return guard.status();
+  unmap_guard = *guard;
   for (uint32_t w = 0; w < n; ++w) {
+    workers[w]->SetUnmapGuard(unmap_guard->qsbr());
     workers[w]->SetOutboundRings(outbound[w]);
     workers[w]->SetIdleSleep(options.idle_sleep_us);
     // Parked ACKs leave in mbufs of the worker's own socket where it has a pool.
@@ -254,6 +261,9 @@ void Dataplane::Impl::Close() {
   rings.clear();
   for (auto& [socket, pool] : pools) rte_mempool_free(pool.first);
   pools.clear();
+  // Every worker has stopped (offline): nothing is left to wait for.
+  internal::UnmapGuard::Destroy(unmap_guard);
+  unmap_guard = nullptr;
 }
 
 absl::StatusOr<std::unique_ptr<Dataplane>> Dataplane::Create(

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "journal_record_type.h"
+#include "unmap_guard.h"
 
 namespace dpdhcp::runtime::internal {
 
@@ -121,6 +122,7 @@ bool Worker::TransmitParked(const ParkedFrame& f) {
 void Worker::DrainParked() {
   const uint64_t deadline = rte_rdtsc() + clock_.CyclesForMillis(kParkedDrainMs);
   while (!parked_.empty() && rte_rdtsc() < deadline) {
+    if (unmap_guard_ != nullptr) rte_rcu_qsbr_quiescent(unmap_guard_, index_);
     ReleaseParked();
     rte_pause();
   }
@@ -145,8 +147,15 @@ void Worker::Run(const std::atomic<bool>& stop) {
   std::array<void*, kRxBurst> objs;
 
   uint32_t idle_loops = 0;
+  if (unmap_guard_ != nullptr) {
+    SetUnmapGuardThread(unmap_guard_, index_);
+    rte_rcu_qsbr_thread_online(unmap_guard_, index_);
+  }
 
   while (!stop.load(std::memory_order_relaxed)) {
+    // Between iterations this worker holds no pointer into a PMD's memory: a
+    // pending munmap() (a memif peer's disconnect) may go ahead.
+    if (unmap_guard_ != nullptr) rte_rcu_qsbr_quiescent(unmap_guard_, index_);
     const uint64_t tsc = rte_rdtsc();
     now_ = clock_.Now(tsc);
     bool worked = false;
@@ -182,13 +191,20 @@ void Worker::Run(const std::atomic<bool>& stop) {
       if (worked) {
         idle_loops = 0;
       } else if (++idle_loops >= kIdleLoopsBeforeSleep) {
+        // Offline while asleep: an munmap() need not wait for the sleep.
+        if (unmap_guard_ != nullptr) rte_rcu_qsbr_thread_offline(unmap_guard_, index_);
         rte_delay_us_sleep(idle_sleep_us_);
+        if (unmap_guard_ != nullptr) rte_rcu_qsbr_thread_online(unmap_guard_, index_);
       }
     }
   }
   DrainParked();
   for (TxBuffer& b : tx_) {
     if (b.count != 0) Flush(b);
+  }
+  if (unmap_guard_ != nullptr) {
+    rte_rcu_qsbr_thread_offline(unmap_guard_, index_);
+    SetUnmapGuardThread(nullptr, RTE_QSBR_THRID_INVALID);
   }
 }
 

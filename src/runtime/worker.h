@@ -8,6 +8,7 @@
 #pragma once
 
 #include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
 #include <array>
@@ -84,6 +85,9 @@ class alignas(64) Worker {
   void SetParkingPool(rte_mempool* pool) { parking_pool_ = pool; }
   // DataplaneOptions::idle_sleep_us; 0 (the default) never sleeps.
   void SetIdleSleep(uint32_t micros) { idle_sleep_us_ = micros; }
+  // The unmap guard (unmap_guard.h) this worker reports to as reader `index`:
+  // quiescent between loop iterations, offline while asleep or stopped.
+  void SetUnmapGuard(rte_rcu_qsbr* qsbr) { unmap_guard_ = qsbr; }
 
   // Appends the record of a lease change this worker made (its decisions,
   // its expiry reclaims, and lease changes the control plane asks it to make
@@ -165,6 +169,7 @@ class alignas(64) Worker {
   FrameParking parked_;
   rte_mempool* parking_pool_ = nullptr;
   uint32_t idle_sleep_us_ = 0;
+  rte_rcu_qsbr* unmap_guard_ = nullptr;
   std::array<uint8_t, kReplyBufferSize> reply_{};
 };
 

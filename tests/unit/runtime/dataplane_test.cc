@@ -21,9 +21,11 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -34,6 +36,7 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
+#include "../../../src/runtime/unmap_guard.h"
 #include "../journal/test_util.h"
 #include "dpdhcp/config/config.h"
 #include "dpdhcp/journal/journal.h"
@@ -502,6 +505,54 @@ INSTANTIATE_TEST_SUITE_P(Workers, DataplaneTest, ::testing::Values(1u, 2u),
                          [](const ::testing::TestParamInfo<uint32_t>& info) {
                            return absl::StrFormat("%uWorkers", info.param);
                          });
+
+// munmap() in this process (the memif PMD's, when a peer disconnects) waits
+// while a worker is between two quiescent reports, i.e. inside a loop
+// iteration, and goes ahead once it reports or goes offline.
+TEST(UnmapGuardTest, MunmapWaitsForAWorkerInsideAnIteration) {
+  if (!g_eal_error.empty()) GTEST_SKIP() << g_eal_error;
+  auto guard = internal::UnmapGuard::Create(2);
+  ASSERT_TRUE(guard.ok()) << guard.status();
+  rte_rcu_qsbr* v = (*guard)->qsbr();
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+
+  // Offline readers hold nothing back.
+  void* a = mmap(nullptr, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(a, MAP_FAILED);
+  EXPECT_EQ(munmap(a, page), 0);
+
+  // Reader 0 online and in the middle of an iteration: the unmap waits.
+  rte_rcu_qsbr_thread_online(v, 0);
+  void* b = mmap(nullptr, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(b, MAP_FAILED);
+  std::atomic<bool> unmapped{false};
+  std::atomic<int> result{-2};
+  std::thread unmapper([&] {
+    result = munmap(b, page);
+    unmapped = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_FALSE(unmapped.load()) << "munmap() did not wait for the worker inside its iteration";
+  *static_cast<volatile char*>(b) = 1;  // still mapped: the "worker" may touch it
+  rte_rcu_qsbr_quiescent(v, 0);
+  unmapper.join();
+  EXPECT_TRUE(unmapped.load());
+  EXPECT_EQ(result.load(), 0);
+
+  // A worker's own munmap() reports it quiescent instead of waiting for itself.
+  internal::SetUnmapGuardThread(v, 0);
+  void* c = mmap(nullptr, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(c, MAP_FAILED);
+  EXPECT_EQ(munmap(c, page), 0);
+  internal::SetUnmapGuardThread(nullptr, RTE_QSBR_THRID_INVALID);
+  rte_rcu_qsbr_thread_offline(v, 0);
+
+  // Errors still come back as munmap()'s.
+  errno = 0;
+  EXPECT_EQ(munmap(reinterpret_cast<void*>(1), page), -1);
+  EXPECT_EQ(errno, EINVAL);
+  internal::UnmapGuard::Destroy(*guard);
+}
 
 // Two lcores on two different CPUs when the process has two (busy-polling
 // lcores sharing a CPU take turns by scheduler slices), else both on one.
