@@ -24,6 +24,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "../../src/runtime/unmap_guard.h"
 #include "dpdhcp/runtime/eal_args.h"
 #include "generator.h"
 #include "options.h"
@@ -119,8 +120,12 @@ struct LoopResult {
 
 // The poll loop: RX burst -> HandleFrame; Expire; NextFrame into fresh mbufs
 // -> TX burst (unsent frames are retried first in the next round). TSC read
-// once per round; nothing allocated but mbufs from the pool.
-LoopResult Run(const CliOptions& o, Generator& gen, uint16_t port, rte_mempool* pool) {
+// once per round; nothing allocated but mbufs from the pool. Quiescent for
+// the unmap guard between rounds, as dpdhcpd's workers: a memif peer that
+// goes away (dpdhcpd stopping first) has its rings unmapped only between
+// rounds, never under a burst (src/runtime/unmap_guard.h).
+LoopResult Run(const CliOptions& o, Generator& gen, uint16_t port, rte_mempool* pool,
+               rte_rcu_qsbr* unmap_guard) {
   const uint64_t hz = rte_get_tsc_hz();
   const size_t burst = o.burst;
   rte_mbuf* rx[kMaxBurst];
@@ -140,7 +145,10 @@ LoopResult Run(const CliOptions& o, Generator& gen, uint16_t port, rte_mempool* 
   Stats before = gen.stats();
   char line[256];
   uint64_t now = start;
+  runtime::internal::SetUnmapGuardThread(unmap_guard, 0);
+  rte_rcu_qsbr_thread_online(unmap_guard, 0);
   while (true) {
+    rte_rcu_qsbr_quiescent(unmap_guard, 0);
     now = rte_rdtsc();
     const uint16_t nb = rte_eth_rx_burst(port, 0, rx, static_cast<uint16_t>(burst));
     for (uint16_t i = 0; i < nb; ++i) {
@@ -191,6 +199,8 @@ LoopResult Run(const CliOptions& o, Generator& gen, uint16_t port, rte_mempool* 
     }
     if ((gen.Done() && n_tx == 0) || now >= give_up) break;
   }
+  rte_rcu_qsbr_thread_offline(unmap_guard, 0);
+  runtime::internal::SetUnmapGuardThread(nullptr, RTE_QSBR_THRID_INVALID);
   if (n_tx > 0) rte_pktmbuf_free_bulk(tx, static_cast<unsigned>(n_tx));
   if (n_spare > 0) rte_pktmbuf_free_bulk(spare, static_cast<unsigned>(n_spare));
   LoopResult r;
@@ -253,7 +263,13 @@ absl::StatusOr<int> Generate(const CliOptions& o, const std::string& program) {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
 
-  const LoopResult loop = Run(o, *gen, port.id, pool);
+  auto guard = runtime::internal::UnmapGuard::Create(1);
+  if (!guard.ok()) return guard.status();
+  struct GuardCloser {
+    runtime::internal::UnmapGuard* guard;
+    ~GuardCloser() { runtime::internal::UnmapGuard::Destroy(guard); }
+  } closer{*guard};
+  const LoopResult loop = Run(o, *gen, port.id, pool, (*guard)->qsbr());
 
   RunInfo info;
   info.duration_s = loop.duration_s;
