@@ -413,6 +413,27 @@ TEST(AddressBitmapThreadTest, TwoThreadChurnAtHighFillNeverDoubleClaims) {
 // 2-core dev machine). With 8192 indices the fill also reaches level 2.
 class AddressBitmapLockStepTest : public testing::TestWithParam<uint32_t> {};
 
+// Spins until `a` holds `value`, so that both threads are running when a
+// round starts; yields only when the other one was clearly descheduled.
+void WaitFor(const std::atomic<int>& a, int value) {
+  for (int spins = 0; a.load() != value; ++spins) {
+    if (spins > 100'000) std::this_thread::yield();
+  }
+}
+
+// The other side of a lock-step race: in round r (1..rounds) it waits for
+// `go` to reach r, releases `index`, and publishes r in `done`.
+std::thread LockStepReleaser(AddressBitmap& bitmap, uint32_t index, int rounds,
+                             const std::atomic<int>& go, std::atomic<int>& done) {
+  return std::thread([&bitmap, index, rounds, &go, &done] {
+    for (int r = 1; r <= rounds; ++r) {
+      WaitFor(go, r);
+      bitmap.Release(index);
+      done.store(r);
+    }
+  });
+}
+
 TEST_P(AddressBitmapLockStepTest, FillRacingUnfillLeavesNoStaleFullBit) {
   const uint32_t size = GetParam();
   constexpr int kRounds = 20'000;
@@ -420,27 +441,14 @@ TEST_P(AddressBitmapLockStepTest, FillRacingUnfillLeavesNoStaleFullBit) {
   AddressBitmap bitmap(size);
   for (uint32_t i = 0; i < size; ++i) ASSERT_TRUE(bitmap.TryClaim(i));
   std::atomic<int> go{0}, done{0};
-  auto wait_for = [](const std::atomic<int>& a, int value) {
-    // Spin so that both threads are running when the round starts; yield
-    // only when the other one was clearly descheduled.
-    for (int spins = 0; a.load() != value; ++spins) {
-      if (spins > 100'000) std::this_thread::yield();
-    }
-  };
-  std::thread releaser([&] {
-    for (int r = 1; r <= kRounds; ++r) {
-      wait_for(go, r);
-      bitmap.Release(kReleased);
-      done.store(r);
-    }
-  });
+  std::thread releaser = LockStepReleaser(bitmap, kReleased, kRounds, go, done);
   int stale = 0;
   for (int r = 1; r <= kRounds; ++r) {
     bitmap.Release(kClaimed);
     go.store(r);
     for (int d = r % 16; d > 0; --d) CpuRelax();
     bitmap.TryClaim(kClaimed);
-    wait_for(done, r);
+    WaitFor(done, r);
     if (!bitmap.SummaryConsistent()) ++stale;
     // Whatever the summary says, the released index must be found.
     ASSERT_EQ(bitmap.ClaimAny(size - 1), std::optional<uint32_t>(kReleased)) << "round " << r;
@@ -463,18 +471,7 @@ TEST_P(AddressBitmapLockStepTest, MarkRacingUnfillLeavesNoStaleFullBit) {
   AddressBitmap bitmap(size);
   for (uint32_t i = 0; i < size; ++i) ASSERT_TRUE(bitmap.TryClaim(i));
   std::atomic<int> go{0}, done{0};
-  auto wait_for = [](const std::atomic<int>& a, int value) {
-    for (int spins = 0; a.load() != value; ++spins) {
-      if (spins > 100'000) std::this_thread::yield();
-    }
-  };
-  std::thread releaser([&] {
-    for (int r = 1; r <= kRounds; ++r) {
-      wait_for(go, r);
-      bitmap.Release(kReleased);
-      done.store(r);
-    }
-  });
+  std::thread releaser = LockStepReleaser(bitmap, kReleased, kRounds, go, done);
   int stale = 0;
   for (int r = 1; r <= kRounds; ++r) {
     bitmap.Release(kRefill);
@@ -484,7 +481,7 @@ TEST_P(AddressBitmapLockStepTest, MarkRacingUnfillLeavesNoStaleFullBit) {
     go.store(r);
     for (int d = r % 16; d > 0; --d) CpuRelax();
     const auto got = bitmap.ClaimAny(0);
-    wait_for(done, r);
+    WaitFor(done, r);
     ASSERT_TRUE(got == kReleased || got == spare) << "round " << r;
     if (!bitmap.SummaryConsistent()) ++stale;
     const uint32_t other = *got == kReleased ? spare : kReleased;
