@@ -320,7 +320,11 @@ TEST_F(JournalTest, RealFullTmpfsResumesAfterRemount) {
   JournalStream& s = j->stream(0);
   uint32_t appended = 0;
   while (s.Append(RecordType::kGranted, MakeLease(appended))) ++appended;
-  EXPECT_EQ(appended, 8192u);
+  // The ring refuses once it holds 8192 records not yet durable; what the
+  // journal thread made durable before the filesystem filled (up to 4096
+  // records: it races the loop, more so under a sanitizer) came on top.
+  EXPECT_GE(appended, 8192u);
+  EXPECT_LE(appended, 8192u + 4096u);
   ASSERT_TRUE(Eventually([&] { return !j->healthy(); }));
   const uint64_t durable = s.durable_sequence();
   EXPECT_LT(durable, appended) << "256 KiB hold at most 4096 records";
