@@ -257,6 +257,16 @@ class DataplaneTest : public ::testing::TestWithParam<uint32_t> {
   }
 };
 
+// Small descriptor and steering rings: the ring port and --no-huge memory.
+DataplaneOptions SmallRingOptions(uint32_t workers) {
+  DataplaneOptions options;
+  options.workers = workers;
+  options.rx_descriptors = 256;
+  options.tx_descriptors = 256;
+  options.steering_ring_size = 256;
+  return options;
+}
+
 TEST_P(DataplaneTest, DoraArpPingAndDropsOverARingPort) {
   const uint32_t workers = GetParam();
   static int serial = 0;
@@ -265,11 +275,7 @@ TEST_P(DataplaneTest, DoraArpPingAndDropsOverARingPort) {
 
   auto config = config::ParseConfig(ConfigJson(wire.name()));
   ASSERT_TRUE(config.ok()) << config.status();
-  DataplaneOptions options;
-  options.workers = workers;
-  options.rx_descriptors = 256;
-  options.tx_descriptors = 256;
-  options.steering_ring_size = 256;
+  const DataplaneOptions options = SmallRingOptions(workers);
   auto dp = Dataplane::Create(*config, options);
   ASSERT_TRUE(dp.ok()) << dp.status();
   ASSERT_EQ((*dp)->ports().size(), 1u);
@@ -412,11 +418,7 @@ TEST_P(DataplaneTest, StrictJournalWithholdsAcksWhileTheDiskFails) {
   ASSERT_TRUE(wire.ok()) << "cannot create the ring port: " << rte_strerror(rte_errno);
   auto config = config::ParseConfig(ConfigJson(wire.name()));
   ASSERT_TRUE(config.ok()) << config.status();
-  DataplaneOptions options;
-  options.workers = workers;
-  options.rx_descriptors = 256;
-  options.tx_descriptors = 256;
-  options.steering_ring_size = 256;
+  const DataplaneOptions options = SmallRingOptions(workers);
   auto dp = Dataplane::Create(*config, options);
   ASSERT_TRUE(dp.ok()) << dp.status();
 
