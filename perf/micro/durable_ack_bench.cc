@@ -77,9 +77,11 @@ struct PhaseResult {
   std::vector<uint64_t> latency_ns;  // strict: decision -> release, per ACK
 };
 
-// A parked ACK is the reply copied into the worker's FrameParking, as the
-// runtime does with the finished frame, and copied out into a "fresh mbuf"
-// (tx_frame) when released: the two copies are what strict adds to a worker.
+// A parked ACK is the reply copied into the worker's FrameParking (the
+// runtime builds the finished frame there instead of in the request's mbuf)
+// and copied out into a "fresh mbuf" (tx_frame) when released. The "none"
+// phase builds no frame at all, so strict here pays both copies where the
+// runtime adds one: this bench overstates strict's cost a little.
 // Decision times ride in a ring of their own, pushed and popped in the same
 // order as the frames.
 

@@ -6,14 +6,15 @@
 // and keeps polling; once JournalStream::durable_sequence() reaches that
 // number the ACK leaves with the next TX burst (DESIGN §2, §5 invariant 2).
 //
-// What is parked is a copy of the finished frame, not its mbuf. A group
-// commit takes milliseconds, so at a million ACKs a second thousands wait at
-// once: held as mbufs they would be ~2 KiB each of the pool the RX queues
-// refill from, cold by the time they leave, and the pool's LIFO cache would
-// hand out cold buffers too. Copied (~350 bytes, in order, into one byte
-// ring) the request's mbuf is freed at once while hot, the parked bytes are
-// read back sequentially (which the hardware prefetcher follows), and a slow
-// disk never starves RX of mbufs.
+// What is parked is the finished frame, not its mbuf. A group commit takes
+// milliseconds, so at a million ACKs a second thousands wait at once: held
+// as mbufs they would be ~2 KiB each of the pool the RX queues refill from,
+// cold by the time they leave, and the pool's LIFO cache would hand out cold
+// buffers too. Instead the worker writes the ACK frame (~350 bytes) straight
+// into one byte ring (Reserve, Commit), frees the request's mbuf at once
+// while hot, and copies the frame into a fresh mbuf when it is durable; the
+// ring is written and read in order, and both ends prefetch the lines they
+// touch next. A slow disk never starves RX of mbufs.
 //
 // A stream's sequence numbers grow by one per record and the worker parks in
 // the order it appends, so the queue is sorted: releasing is popping from the
@@ -57,20 +58,44 @@ class FrameParking {
         byte_capacity_(std::bit_ceil(bytes < kMaxFrame ? kMaxFrame : bytes)),
         bytes_(new(std::align_val_t{kAlign}) uint8_t[byte_capacity_]) {}
 
-  // Copies the frame in. False (nothing parked) when the frame table or the
-  // bytes are full, or the frame is longer than kMaxFrame.
-  bool Push(const uint8_t* frame, uint16_t length, uint16_t port, uint64_t sequence) {
-    if (tail_ - head_ == entries_.size() || length > kMaxFrame) return false;
+  // Room for a frame of `length` bytes at the tail, or nullptr when the
+  // frame table or the bytes are full, or length > kMaxFrame. The caller
+  // writes the frame there (the worker builds its ACK in place: no copy) and
+  // then calls Commit with the same length; nothing is parked until then.
+  uint8_t* Reserve(uint16_t length) {
+    if (tail_ - head_ == entries_.size() || length > kMaxFrame) return nullptr;
     const uint64_t need = RoundUp(length);
     uint64_t start = byte_tail_;
     const uint64_t at = start & (byte_capacity_ - 1);
     // A frame never wraps: it starts at the ring's beginning instead.
     if (at + need > byte_capacity_) start += byte_capacity_ - at;
-    if (start + need - byte_head_ > byte_capacity_) return false;
-    std::memcpy(bytes_.get() + (start & (byte_capacity_ - 1)), frame, length);
-    entries_[tail_ & mask_] = Entry{sequence, start, length, port};
+    if (start + need - byte_head_ > byte_capacity_) return nullptr;
+    reserved_ = start;
+    return bytes_.get() + (start & (byte_capacity_ - 1));
+  }
+
+  // Parks the frame written at the last Reserve's pointer.
+  void Commit(uint16_t length, uint16_t port, uint64_t sequence) {
+    entries_[tail_ & mask_] = Entry{sequence, reserved_, length, port};
     ++tail_;
-    byte_tail_ = start + need;
+    byte_tail_ = reserved_ + RoundUp(length);
+    // The next frame goes to lines last written a whole ring ago, long out
+    // of cache: fetch them for writing now, while the worker decides the
+    // next requests, rather than stall its stores on them then.
+    const uint8_t* next = bytes_.get() + (byte_tail_ & (byte_capacity_ - 1));
+    const uint8_t* end = bytes_.get() + byte_capacity_;
+    for (uint64_t line = 0; line < kPrefetchLines && next < end; ++line, next += kAlign) {
+      __builtin_prefetch(next, 1, 3);
+    }
+  }
+
+  // Copies the frame in: Reserve, copy, Commit. False (nothing parked) as
+  // Reserve.
+  bool Push(const uint8_t* frame, uint16_t length, uint16_t port, uint64_t sequence) {
+    uint8_t* slot = Reserve(length);
+    if (slot == nullptr) return false;
+    std::memcpy(slot, frame, length);
+    Commit(length, port, sequence);
     return true;
   }
 
@@ -84,6 +109,13 @@ class FrameParking {
     while (head_ != tail_) {
       const Entry& e = entries_[head_ & mask_];
       if (e.sequence > durable) break;
+      // Written milliseconds ago: start reading the next frame's lines
+      // while this one is copied out.
+      if (tail_ - head_ > 1) {
+        const Entry& next = entries_[(head_ + 1) & mask_];
+        const uint8_t* p = bytes_.get() + (next.offset & (byte_capacity_ - 1));
+        for (uint64_t off = 0; off < next.length; off += kAlign) __builtin_prefetch(p + off, 0, 3);
+      }
       const ParkedFrame f{bytes_.get() + (e.offset & (byte_capacity_ - 1)), e.length, e.port};
       if (!fn(f)) break;
       byte_head_ = e.offset + RoundUp(e.length);
@@ -91,6 +123,13 @@ class FrameParking {
       ++n;
     }
     if (head_ == tail_) byte_head_ = byte_tail_;  // skipped wrap padding included
+    return n;
+  }
+
+  // How many frames, at most `max`, ReleaseUpTo(durable) would hand out.
+  uint32_t CountUpTo(uint64_t durable, uint32_t max) const {
+    uint32_t n = 0;
+    while (n < max && head_ + n != tail_ && entries_[(head_ + n) & mask_].sequence <= durable) ++n;
     return n;
   }
 
@@ -113,6 +152,8 @@ class FrameParking {
  private:
   // Frames start on cache lines: copies in and out move whole lines.
   static constexpr uint64_t kAlign = 64;
+  // A typical ACK frame (~350 bytes) spans 6 lines.
+  static constexpr uint64_t kPrefetchLines = 8;
   static uint64_t RoundUp(uint64_t n) { return (n + kAlign - 1) & ~(kAlign - 1); }
 
   struct Entry {
@@ -132,6 +173,7 @@ class FrameParking {
   uint64_t tail_ = 0;       // next free entry
   uint64_t byte_head_ = 0;  // first byte still in use (absolute)
   uint64_t byte_tail_ = 0;  // next free byte (absolute)
+  uint64_t reserved_ = 0;   // where the last Reserve's frame starts (absolute)
 };
 
 }  // namespace dpdhcp::runtime::internal

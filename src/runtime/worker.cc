@@ -8,6 +8,7 @@
 
 #include <utility>
 
+#include "dpdhcp/proto/frame.h"
 #include "journal_record_type.h"
 #include "unmap_guard.h"
 
@@ -100,23 +101,66 @@ bool Worker::JournalDecision(const engine::Decision& d) {
 void Worker::ReleaseParked() {
   if (parked_.empty()) return;
   const uint64_t durable = journal_->durable_sequence();  // acquire: after its fdatasync
-  if (parked_.front_sequence() > durable) return;
-  parked_.ReleaseUpTo(durable, [this](const ParkedFrame& f) { return TransmitParked(f); });
+  for (;;) {
+    const uint32_t ready = parked_.CountUpTo(durable, kTxBufferSize);
+    if (ready == 0) return;
+    // One bulk allocation per TX burst, not one mempool call per ACK.
+    std::array<rte_mbuf*, kTxBufferSize> mbufs;
+    if (rte_pktmbuf_alloc_bulk(parking_pool_, mbufs.data(), ready) != 0) {
+      // The pool is short of a whole burst: what one at a time still gets.
+      parked_.ReleaseUpTo(durable, [this](const ParkedFrame& f) {
+        rte_mbuf* m = rte_pktmbuf_alloc(parking_pool_);
+        if (m == nullptr) return false;
+        TransmitParked(m, f);
+        return true;
+      });
+      return;
+    }
+    uint32_t used = 0;
+    parked_.ReleaseUpTo(durable, [&](const ParkedFrame& f) {
+      if (used == ready) return false;
+      TransmitParked(mbufs[used++], f);
+      return true;
+    });
+    if (ready < kTxBufferSize) return;
+  }
 }
 
-bool Worker::TransmitParked(const ParkedFrame& f) {
-  rte_mbuf* m = rte_pktmbuf_alloc(parking_pool_);
-  if (m == nullptr) return false;
-  char* data = rte_pktmbuf_append(m, f.length);
-  if (data == nullptr) {  // cannot happen: the pool's buffers hold an MTU frame
-    rte_pktmbuf_free(m);
-    counters_.Drop(DropReason::kReplyTooLarge);
-    return true;
+void Worker::TransmitParked(rte_mbuf* m, const ParkedFrame& f) {
+  if (f.length > rte_pktmbuf_tailroom(m)) {  // cannot happen: the pool's buffers hold an MTU frame
+    DropFrame(m, DropReason::kReplyTooLarge);
+    return;
   }
-  rte_memcpy(data, f.data, f.length);
+  rte_memcpy(rte_pktmbuf_mtod(m, uint8_t*), f.data, f.length);
+  m->data_len = f.length;
+  m->pkt_len = f.length;
   m->port = f.port;
   Transmit(m);
-  return true;
+}
+
+void Worker::ParkAck(rte_mbuf* m, const ClassifiedFrame& c, const engine::Decision& d) {
+  const size_t length = proto::UdpFrameHeaderLength(c.vlans) + d.reply_length;
+  if (length > FrameParking::kMaxFrame) {
+    DropFrame(m, DropReason::kReplyTooLarge);
+    return;
+  }
+  // The ACK is built straight into the parking ring (no copy), and the
+  // request's mbuf freed while hot.
+  uint8_t* slot = parked_.Reserve(static_cast<uint16_t>(length));
+  if (slot == nullptr) {
+    DropFrame(m, DropReason::kJournalUnavailable);
+    return;
+  }
+  FrameBuffer f;
+  f.base = slot;
+  f.capacity = static_cast<uint32_t>(length);
+  if (!WriteDhcpReply(f, 0, c.vlans, classifier_.interface(c.interface_index).mac, d.to,
+                      base::ByteSpan(reply_.data(), d.reply_length))) {
+    DropFrame(m, DropReason::kReplyTooLarge);  // cannot happen: the length was taken above
+    return;
+  }
+  parked_.Commit(static_cast<uint16_t>(f.data_len), m->port, journal_->last_sequence());
+  rte_pktmbuf_free(m);
 }
 
 void Worker::DrainParked() {
@@ -314,6 +358,10 @@ void Worker::HandleDhcp(rte_mbuf* m, const ClassifiedFrame& c) {
     DropFrame(m, DropReason::kJournalUnavailable);
     return;
   }
+  if (persisted && park_acks_) {
+    ParkAck(m, c, d);
+    return;
+  }
   FrameBuffer f = BufferOf(m);
   if (!WriteDhcpReply(f, RTE_PKTMBUF_HEADROOM, c.vlans,
                       classifier_.interface(c.interface_index).mac, d.to,
@@ -322,16 +370,6 @@ void Worker::HandleDhcp(rte_mbuf* m, const ClassifiedFrame& c) {
     return;
   }
   ApplyReply(m, f);
-  if (persisted && park_acks_) {
-    // The frame is copied out (ack_parking.h) and its mbuf freed while hot.
-    if (parked_.Push(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len, m->port,
-                     journal_->last_sequence())) {
-      rte_pktmbuf_free(m);
-    } else {
-      DropFrame(m, DropReason::kJournalUnavailable);
-    }
-    return;
-  }
   Transmit(m);
 }
 

@@ -135,9 +135,11 @@ class alignas(64) Worker {
   bool JournalDecision(const engine::Decision& d);
   // Sends the parked ACKs whose records are durable (every loop iteration).
   void ReleaseParked();
-  // A parked ACK into a fresh mbuf, onto its TX buffer; false when the pool
-  // has no mbuf right now (it stays parked).
-  bool TransmitParked(const ParkedFrame& f);
+  // A parked ACK copied into the fresh mbuf m, onto its TX buffer.
+  void TransmitParked(rte_mbuf* m, const ParkedFrame& f);
+  // durability strict: the ACK decided in d, built into the parking ring
+  // until its journal record is durable; m (the request) is freed.
+  void ParkAck(rte_mbuf* m, const ClassifiedFrame& c, const engine::Decision& d);
   // Shutdown: sends what becomes durable within kParkedDrainMs, frees the rest.
   void DrainParked();
   void DropFrame(rte_mbuf* m, base::DropReason reason) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -104,6 +105,47 @@ TEST(FrameParkingTest, OversizedFrameIsRefused) {
   const auto f = Frame(1, FrameParking::kMaxFrame + 1);
   EXPECT_FALSE(p.Push(f.data(), static_cast<uint16_t>(f.size()), 0, 1));
   EXPECT_TRUE(p.empty());
+}
+
+TEST(FrameParkingTest, AFrameBuiltInPlaceIsParkedOnlyOnCommit) {
+  FrameParking p(8, 4096);
+  uint8_t* slot = p.Reserve(200);
+  ASSERT_NE(slot, nullptr);
+  EXPECT_TRUE(p.empty());
+  for (int i = 0; i < 200; ++i) slot[i] = static_cast<uint8_t>(i);
+  // The frame came out shorter than reserved: only what was committed goes.
+  p.Commit(150, 3, 42);
+  EXPECT_EQ(p.size(), 1u);
+  EXPECT_EQ(p.front_sequence(), 42u);
+  // A reservation that is never committed parks nothing and is reused.
+  uint8_t* abandoned = p.Reserve(100);
+  ASSERT_NE(abandoned, nullptr);
+  std::fill(abandoned, abandoned + 100, uint8_t{0xee});
+  uint8_t* next = p.Reserve(64);
+  EXPECT_EQ(next, abandoned);
+  std::fill(next, next + 64, uint8_t{0x77});
+  p.Commit(64, 1, 43);
+  EXPECT_EQ(p.CountUpTo(41, 8), 0u);
+  EXPECT_EQ(p.CountUpTo(43, 8), 2u);
+  EXPECT_EQ(p.CountUpTo(43, 1), 1u);
+  const auto out = ReleaseUpTo(p, 43);
+  ASSERT_EQ(out.size(), 2u);
+  ASSERT_EQ(out[0].bytes.size(), 150u);
+  for (int i = 0; i < 150; ++i) EXPECT_EQ(out[0].bytes[i], static_cast<uint8_t>(i));
+  EXPECT_EQ(out[0].port, 3);
+  EXPECT_EQ(out[1].bytes, Frame(0x77, 64));
+  EXPECT_EQ(out[1].port, 1);
+}
+
+TEST(FrameParkingTest, ReserveRefusesLikePush) {
+  FrameParking p(2, 4096);
+  EXPECT_EQ(p.Reserve(FrameParking::kMaxFrame + 1), nullptr);
+  for (uint64_t s = 1; s <= 2; ++s) {
+    ASSERT_NE(p.Reserve(100), nullptr);
+    p.Commit(100, 0, s);
+  }
+  EXPECT_EQ(p.Reserve(100), nullptr);  // frame table full
+  EXPECT_EQ(p.size(), 2u);
 }
 
 // Many laps around a small ring with mixed sizes: when a push is refused,
