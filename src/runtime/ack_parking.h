@@ -36,11 +36,13 @@ namespace dpdhcp::runtime::internal {
 
 // ACKs a worker may hold while their journal records become durable, and the
 // bytes for their frames (a DHCP ACK frame is ~300-600 bytes): the strict
-// ACK rate of a worker is at most this many per group-commit time (32 ms of
-// commits at 1 M ACKs/s; perf/README.md has the measured trade-off). Plain
-// process memory, not the EAL's: 16 MiB + 1 MiB per worker.
-inline constexpr uint32_t kAckParkingFrames = 32768;
-inline constexpr uint64_t kAckParkingBytes = uint64_t{16} << 20;
+// ACK rate of a worker is at most this many per group-commit time (65 ms of
+// commits at 1 M ACKs/s, as the journal ring's 65,536 records; with half of
+// that, fdatasync stalls on the dev machine withheld ~0.8 % of ACKs at 1.2 M
+// ACKs/s, perf/README.md). Plain process memory, not the EAL's: 32 MiB +
+// 1.5 MiB per worker.
+inline constexpr uint32_t kAckParkingFrames = 65536;
+inline constexpr uint64_t kAckParkingBytes = uint64_t{32} << 20;
 
 // One parked frame as ReleaseUpTo hands it out.
 struct ParkedFrame {
