@@ -1,5 +1,6 @@
 // FrameParking: parked ACK frames leave in sequence order, byte for byte, once
-// durable; a full table or byte ring refuses; a frame never wraps.
+// durable; a full table or full bytes refuse; a frame never spans chunks, and
+// released chunks are reused first.
 #include "../../../src/runtime/ack_parking.h"
 
 #include <gtest/gtest.h>
@@ -58,34 +59,62 @@ TEST(FrameParkingTest, FullFrameTableRefuses) {
   EXPECT_TRUE(p.Push(f.data(), 300, 0, 5));
 }
 
-TEST(FrameParkingTest, FullByteRingRefusesUntilReleased) {
-  // 4096 bytes: four 1000-byte frames (1024 each with alignment) fill it.
-  FrameParking p(64, 4096);
+TEST(FrameParkingTest, FullBytesRefuseUntilAChunkIsReleased) {
+  // 8192 bytes in two 4096-byte chunks: four 1000-byte frames (1024 each
+  // with alignment) fill a chunk.
+  FrameParking p(64, 8192, 4096);
+  ASSERT_EQ(p.chunk_bytes(), 4096u);
   const auto f = Frame(9, 1000);
-  for (uint64_t s = 1; s <= 4; ++s) ASSERT_TRUE(p.Push(f.data(), 1000, 0, s)) << s;
-  EXPECT_FALSE(p.Push(f.data(), 1000, 0, 5));
-  EXPECT_FALSE(p.Push(f.data(), 1, 0, 5));
-  EXPECT_EQ(ReleaseUpTo(p, 2).size(), 2u);
-  EXPECT_TRUE(p.Push(f.data(), 1000, 0, 5));
-  EXPECT_TRUE(p.Push(f.data(), 1000, 0, 6));
-  EXPECT_FALSE(p.Push(f.data(), 1000, 0, 7));
+  for (uint64_t s = 1; s <= 8; ++s) ASSERT_TRUE(p.Push(f.data(), 1000, 0, s)) << s;
+  EXPECT_FALSE(p.Push(f.data(), 1000, 0, 9));
+  // Space comes back a chunk at a time: releasing part of the first chunk
+  // frees nothing, releasing its last frame frees it.
+  EXPECT_EQ(ReleaseUpTo(p, 3).size(), 3u);
+  EXPECT_FALSE(p.Push(f.data(), 1000, 0, 9));
+  EXPECT_EQ(ReleaseUpTo(p, 4).size(), 1u);
+  for (uint64_t s = 9; s <= 12; ++s) EXPECT_TRUE(p.Push(f.data(), 1000, 0, s)) << s;
+  EXPECT_FALSE(p.Push(f.data(), 1000, 0, 13));
+  const auto out = ReleaseUpTo(p, 12);
+  ASSERT_EQ(out.size(), 8u);
+  for (const auto& r : out) EXPECT_EQ(r.bytes, f);
 }
 
-TEST(FrameParkingTest, AFrameThatWouldWrapStartsAtTheBeginningIntact) {
-  FrameParking p(64, 4096);
+TEST(FrameParkingTest, AFrameNeverSpansChunks) {
+  FrameParking p(64, 8192, 4096);
   const auto a = Frame(1, 1500), b = Frame(2, 1500), c = Frame(3, 1500);
-  ASSERT_TRUE(p.Push(a.data(), 1500, 0, 1));  // bytes 0..1535
+  ASSERT_TRUE(p.Push(a.data(), 1500, 0, 1));  // chunk 0: bytes 0..1535
   ASSERT_TRUE(p.Push(b.data(), 1500, 0, 2));  // 1536..3071
-  // c needs 1536 bytes: 1024 left at the end, and the front is in use.
-  EXPECT_FALSE(p.Push(c.data(), 1500, 0, 3));
-  ASSERT_EQ(ReleaseUpTo(p, 1).size(), 1u);
-  ASSERT_TRUE(p.Push(c.data(), 1500, 0, 3));  // at 0, not split
-  const auto out = ReleaseUpTo(p, 3);
-  ASSERT_EQ(out.size(), 2u);
-  EXPECT_EQ(out[0].bytes, b);
-  EXPECT_EQ(out[1].bytes, c);
-  // Empty again: the whole ring is usable.
-  for (uint64_t s = 4; s <= 5; ++s) EXPECT_TRUE(p.Push(a.data(), 1500, 0, s));
+  // c needs 1536 bytes, 1024 are left in chunk 0: it goes to chunk 1 whole.
+  ASSERT_TRUE(p.Push(c.data(), 1500, 0, 3));
+  ASSERT_TRUE(p.Push(c.data(), 1500, 0, 4));
+  EXPECT_FALSE(p.Push(c.data(), 1500, 0, 5));  // chunk 1 is full too
+  const auto out = ReleaseUpTo(p, 4);
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_EQ(out[0].bytes, a);
+  EXPECT_EQ(out[1].bytes, b);
+  EXPECT_EQ(out[2].bytes, c);
+  EXPECT_EQ(out[3].bytes, c);
+  // Empty again: every chunk is usable.
+  for (uint64_t s = 5; s <= 8; ++s) EXPECT_TRUE(p.Push(a.data(), 1500, 0, s)) << s;
+}
+
+// The footprint follows the backlog: with at most two chunks' worth parked
+// at a time, a parking of 16 chunks keeps reusing the same few.
+TEST(FrameParkingTest, AChunkReleasedIsTheNextOneFilled) {
+  FrameParking p(1024, 16 * 4096, 4096);
+  const auto f = Frame(4, 1000);  // 4 frames a chunk
+  std::vector<const uint8_t*> slots;  // distinct frame addresses used
+  uint64_t seq = 0;
+  for (int round = 0; round < 50; ++round) {
+    for (int k = 0; k < 4; ++k) ASSERT_TRUE(p.Push(f.data(), 1000, 0, ++seq));
+    p.ReleaseUpTo(seq - 4, [&](const ParkedFrame& r) {
+      if (std::find(slots.begin(), slots.end(), r.data) == slots.end()) slots.push_back(r.data);
+      return true;
+    });
+  }
+  // Two or three chunks of 4 slots; one ring cycling through all 16 chunks
+  // would have used 64.
+  EXPECT_LE(slots.size(), 12u);
 }
 
 TEST(FrameParkingTest, AFrameTheCallerCannotTakeStaysFirst) {
@@ -152,7 +181,7 @@ TEST(FrameParkingTest, ReserveRefusesLikePush) {
 // releasing the oldest frames makes room; every frame comes back intact, in
 // order, and the ring is never refused while empty.
 TEST(FrameParkingTest, ManyLapsKeepEveryFrameIntact) {
-  FrameParking p(16, 8192);
+  FrameParking p(16, 8192, 2048);
   const auto length_of = [](uint64_t seq) { return static_cast<uint16_t>(60 + (seq * 97) % 1400); };
   uint64_t released = 0;
   const auto release_oldest = [&] {
