@@ -404,15 +404,6 @@ TEST(AddressBitmapThreadTest, TwoThreadChurnAtHighFillNeverDoubleClaims) {
   EXPECT_FALSE(bitmap.ClaimAny(0).has_value());
 }
 
-// The one race the summary protocol exists for, in lock step: a claim that
-// fills word 0 against a release that unfills it, then a check once both
-// returned. A claimer that set "full" without re-reading the word would leave
-// a stale bit hiding the released index. The claim starts 0-15 pause
-// instructions after the go signal so that the two calls' windows overlap in
-// every alignment (without the re-read, 0.1 % to 5 % of rounds go stale on the
-// 2-core dev machine). With 8192 indices the fill also reaches level 2.
-class AddressBitmapLockStepTest : public testing::TestWithParam<uint32_t> {};
-
 // Spins until `a` holds `value`, so that both threads are running when a
 // round starts; yields only when the other one was clearly descheduled.
 void WaitFor(const std::atomic<int>& a, int value) {
@@ -434,26 +425,44 @@ std::thread LockStepReleaser(AddressBitmap& bitmap, uint32_t index, int rounds,
   });
 }
 
+// The one race the summary protocol exists for, in lock step: a claim that
+// fills word 0 against a release that unfills it, then a check once both
+// returned. A claimer that set "full" without re-reading the word would leave
+// a stale bit hiding the released index. The claim starts 0-15 pause
+// instructions after the go signal so that the two calls' windows overlap in
+// every alignment (without the re-read, 0.1 % to 5 % of rounds go stale on the
+// 2-core dev machine). With 8192 indices the fill also reaches level 2.
+class AddressBitmapLockStepTest : public testing::TestWithParam<uint32_t> {
+ protected:
+  static constexpr int kRounds = 20'000;
+  // Claims every index, then starts the releaser of `index` (the test joins
+  // it).
+  void StartReleaser(uint32_t index) {
+    for (uint32_t i = 0; i < size_; ++i) ASSERT_TRUE(bitmap_.TryClaim(i));
+    releaser_ = LockStepReleaser(bitmap_, index, kRounds, go_, done_);
+  }
+
+  const uint32_t size_ = GetParam();
+  AddressBitmap bitmap_{size_};
+  std::atomic<int> go_{0}, done_{0};
+  std::thread releaser_;
+};
+
 TEST_P(AddressBitmapLockStepTest, FillRacingUnfillLeavesNoStaleFullBit) {
-  const uint32_t size = GetParam();
-  constexpr int kRounds = 20'000;
   constexpr uint32_t kClaimed = 5, kReleased = 9;  // both in word 0
-  AddressBitmap bitmap(size);
-  for (uint32_t i = 0; i < size; ++i) ASSERT_TRUE(bitmap.TryClaim(i));
-  std::atomic<int> go{0}, done{0};
-  std::thread releaser = LockStepReleaser(bitmap, kReleased, kRounds, go, done);
+  ASSERT_NO_FATAL_FAILURE(StartReleaser(kReleased));
   int stale = 0;
   for (int r = 1; r <= kRounds; ++r) {
-    bitmap.Release(kClaimed);
-    go.store(r);
+    bitmap_.Release(kClaimed);
+    go_.store(r);
     for (int d = r % 16; d > 0; --d) CpuRelax();
-    bitmap.TryClaim(kClaimed);
-    WaitFor(done, r);
-    if (!bitmap.SummaryConsistent()) ++stale;
+    bitmap_.TryClaim(kClaimed);
+    WaitFor(done_, r);
+    if (!bitmap_.SummaryConsistent()) ++stale;
     // Whatever the summary says, the released index must be found.
-    ASSERT_EQ(bitmap.ClaimAny(size - 1), std::optional<uint32_t>(kReleased)) << "round " << r;
+    ASSERT_EQ(bitmap_.ClaimAny(size_ - 1), std::optional<uint32_t>(kReleased)) << "round " << r;
   }
-  releaser.join();
+  releaser_.join();
   EXPECT_EQ(stale, 0);
 }
 
@@ -464,31 +473,26 @@ TEST_P(AddressBitmapLockStepTest, FillRacingUnfillLeavesNoStaleFullBit) {
 // findable. A marker that did not re-read the word after marking would leave
 // a stale "full" bit hiding the released index.
 TEST_P(AddressBitmapLockStepTest, MarkRacingUnfillLeavesNoStaleFullBit) {
-  const uint32_t size = GetParam();
-  constexpr int kRounds = 20'000;
   constexpr uint32_t kRefill = 5, kReleased = 9;  // both in word 0
-  const uint32_t spare = size - 1;
-  AddressBitmap bitmap(size);
-  for (uint32_t i = 0; i < size; ++i) ASSERT_TRUE(bitmap.TryClaim(i));
-  std::atomic<int> go{0}, done{0};
-  std::thread releaser = LockStepReleaser(bitmap, kReleased, kRounds, go, done);
+  const uint32_t spare = size_ - 1;
+  ASSERT_NO_FATAL_FAILURE(StartReleaser(kReleased));
   int stale = 0;
   for (int r = 1; r <= kRounds; ++r) {
-    bitmap.Release(kRefill);
+    bitmap_.Release(kRefill);
     // Word 0 is full again, and unmarked.
-    ASSERT_EQ(bitmap.ClaimAny(kRefill), std::optional<uint32_t>(kRefill));
-    bitmap.Release(spare);
-    go.store(r);
+    ASSERT_EQ(bitmap_.ClaimAny(kRefill), std::optional<uint32_t>(kRefill));
+    bitmap_.Release(spare);
+    go_.store(r);
     for (int d = r % 16; d > 0; --d) CpuRelax();
-    const auto got = bitmap.ClaimAny(0);
-    WaitFor(done, r);
+    const auto got = bitmap_.ClaimAny(0);
+    WaitFor(done_, r);
     ASSERT_TRUE(got == kReleased || got == spare) << "round " << r;
-    if (!bitmap.SummaryConsistent()) ++stale;
+    if (!bitmap_.SummaryConsistent()) ++stale;
     const uint32_t other = *got == kReleased ? spare : kReleased;
-    ASSERT_EQ(bitmap.ClaimAny(1), std::optional<uint32_t>(other)) << "round " << r;
-    ASSERT_FALSE(bitmap.ClaimAny(0).has_value());
+    ASSERT_EQ(bitmap_.ClaimAny(1), std::optional<uint32_t>(other)) << "round " << r;
+    ASSERT_FALSE(bitmap_.ClaimAny(0).has_value());
   }
-  releaser.join();
+  releaser_.join();
   EXPECT_EQ(stale, 0);
 }
 
