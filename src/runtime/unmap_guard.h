@@ -57,4 +57,41 @@ void SetUnmapGuardThread(rte_rcu_qsbr* qsbr, uint32_t id);
 // The grace-period wait munmap() does; exposed for the unit test.
 void WaitForUnmapGrace();
 
+// A polling thread's part in a guard, for the length of its poll loop: reader
+// `id` of `qsbr`, online and known as that reader (SetUnmapGuardThread) from
+// construction to destruction. With no guard (qsbr == nullptr) it does
+// nothing.
+class UnmapGuardReader {
+ public:
+  UnmapGuardReader(rte_rcu_qsbr* qsbr, uint32_t id) : qsbr_(qsbr), id_(id) {
+    if (qsbr_ == nullptr) return;
+    SetUnmapGuardThread(qsbr_, id_);
+    rte_rcu_qsbr_thread_online(qsbr_, id_);
+  }
+  ~UnmapGuardReader() {
+    if (qsbr_ == nullptr) return;
+    rte_rcu_qsbr_thread_offline(qsbr_, id_);
+    SetUnmapGuardThread(nullptr, RTE_QSBR_THRID_INVALID);
+  }
+  UnmapGuardReader(const UnmapGuardReader&) = delete;
+  UnmapGuardReader& operator=(const UnmapGuardReader&) = delete;
+
+  // Between loop iterations: the thread holds no pointer into a PMD's
+  // memory, so a pending munmap() may go ahead.
+  void Quiescent() {
+    if (qsbr_ != nullptr) rte_rcu_qsbr_quiescent(qsbr_, id_);
+  }
+  // Around a sleep: an munmap() need not wait for it.
+  void Offline() {
+    if (qsbr_ != nullptr) rte_rcu_qsbr_thread_offline(qsbr_, id_);
+  }
+  void Online() {
+    if (qsbr_ != nullptr) rte_rcu_qsbr_thread_online(qsbr_, id_);
+  }
+
+ private:
+  rte_rcu_qsbr* const qsbr_;
+  const uint32_t id_;
+};
+
 }  // namespace dpdhcp::runtime::internal

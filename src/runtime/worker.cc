@@ -163,10 +163,10 @@ void Worker::ParkAck(rte_mbuf* m, const ClassifiedFrame& c, const engine::Decisi
   rte_pktmbuf_free(m);
 }
 
-void Worker::DrainParked() {
+void Worker::DrainParked(UnmapGuardReader& guard) {
   const uint64_t deadline = rte_rdtsc() + clock_.CyclesForMillis(kParkedDrainMs);
   while (!parked_.empty() && rte_rdtsc() < deadline) {
-    if (unmap_guard_ != nullptr) rte_rcu_qsbr_quiescent(unmap_guard_, index_);
+    guard.Quiescent();
     ReleaseParked();
     rte_pause();
   }
@@ -191,15 +191,12 @@ void Worker::Run(const std::atomic<bool>& stop) {
   std::array<void*, kRxBurst> objs;
 
   uint32_t idle_loops = 0;
-  if (unmap_guard_ != nullptr) {
-    SetUnmapGuardThread(unmap_guard_, index_);
-    rte_rcu_qsbr_thread_online(unmap_guard_, index_);
-  }
+  UnmapGuardReader guard(unmap_guard_, index_);
 
   while (!stop.load(std::memory_order_relaxed)) {
     // Between iterations this worker holds no pointer into a PMD's memory: a
     // pending munmap() (a memif peer's disconnect) may go ahead.
-    if (unmap_guard_ != nullptr) rte_rcu_qsbr_quiescent(unmap_guard_, index_);
+    guard.Quiescent();
     const uint64_t tsc = rte_rdtsc();
     now_ = clock_.Now(tsc);
     bool worked = false;
@@ -236,19 +233,15 @@ void Worker::Run(const std::atomic<bool>& stop) {
         idle_loops = 0;
       } else if (++idle_loops >= kIdleLoopsBeforeSleep) {
         // Offline while asleep: an munmap() need not wait for the sleep.
-        if (unmap_guard_ != nullptr) rte_rcu_qsbr_thread_offline(unmap_guard_, index_);
+        guard.Offline();
         rte_delay_us_sleep(idle_sleep_us_);
-        if (unmap_guard_ != nullptr) rte_rcu_qsbr_thread_online(unmap_guard_, index_);
+        guard.Online();
       }
     }
   }
-  DrainParked();
+  DrainParked(guard);
   for (TxBuffer& b : tx_) {
     if (b.count != 0) Flush(b);
-  }
-  if (unmap_guard_ != nullptr) {
-    rte_rcu_qsbr_thread_offline(unmap_guard_, index_);
-    SetUnmapGuardThread(nullptr, RTE_QSBR_THRID_INVALID);
   }
 }
 

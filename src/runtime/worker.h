@@ -26,6 +26,7 @@
 #include "dpdhcp/runtime/frame_classifier.h"
 #include "dpdhcp/runtime/tsc_clock.h"
 #include "dpdhcp/stats/counters.h"
+#include "unmap_guard.h"
 #include "worker_commands.h"
 
 namespace dpdhcp::runtime::internal {
@@ -141,7 +142,7 @@ class alignas(64) Worker {
   // until its journal record is durable; m (the request) is freed.
   void ParkAck(rte_mbuf* m, const ClassifiedFrame& c, const engine::Decision& d);
   // Shutdown: sends what becomes durable within kParkedDrainMs, frees the rest.
-  void DrainParked();
+  void DrainParked(UnmapGuardReader& guard);
   void DropFrame(rte_mbuf* m, base::DropReason reason) {
     counters_.Drop(reason);
     rte_pktmbuf_free(m);

@@ -145,10 +145,9 @@ LoopResult Run(const CliOptions& o, Generator& gen, uint16_t port, rte_mempool* 
   Stats before = gen.stats();
   char line[256];
   uint64_t now = start;
-  runtime::internal::SetUnmapGuardThread(unmap_guard, 0);
-  rte_rcu_qsbr_thread_online(unmap_guard, 0);
+  runtime::internal::UnmapGuardReader guard(unmap_guard, 0);
   while (true) {
-    rte_rcu_qsbr_quiescent(unmap_guard, 0);
+    guard.Quiescent();
     now = rte_rdtsc();
     const uint16_t nb = rte_eth_rx_burst(port, 0, rx, static_cast<uint16_t>(burst));
     for (uint16_t i = 0; i < nb; ++i) {
@@ -199,8 +198,6 @@ LoopResult Run(const CliOptions& o, Generator& gen, uint16_t port, rte_mempool* 
     }
     if ((gen.Done() && n_tx == 0) || now >= give_up) break;
   }
-  rte_rcu_qsbr_thread_offline(unmap_guard, 0);
-  runtime::internal::SetUnmapGuardThread(nullptr, RTE_QSBR_THRID_INVALID);
   if (n_tx > 0) rte_pktmbuf_free_bulk(tx, static_cast<unsigned>(n_tx));
   if (n_spare > 0) rte_pktmbuf_free_bulk(spare, static_cast<unsigned>(n_spare));
   LoopResult r;
