@@ -100,12 +100,17 @@ Placement PlaceThreads() {
   return p;
 }
 
+// Limits the calling thread to the non-worker CPUs.
+void MoveToOtherCpus(const Placement& p) {
+  if (p.split) pthread_setaffinity_np(pthread_self(), sizeof p.others, &p.others);
+}
+
 // Runs fn on a thread limited to the non-worker CPUs; threads fn creates
 // inherit that.
 template <class Fn>
 void OnOtherCpus(const Placement& p, Fn&& fn) {
   std::thread t([&] {
-    if (p.split) pthread_setaffinity_np(pthread_self(), sizeof p.others, &p.others);
+    MoveToOtherCpus(p);
     fn();
   });
   t.join();
@@ -164,9 +169,7 @@ PhaseResult RunPhase(const char* name, Mode mode, double seconds, uint64_t rate,
   std::thread snapshotter;
   if (snapshots && j) {
     snapshotter = std::thread([&] {
-      if (placement.split) {
-        pthread_setaffinity_np(pthread_self(), sizeof placement.others, &placement.others);
-      }
+      MoveToOtherCpus(placement);
       while (!stop.load()) {
         if (j->Snapshot(*f.engine.leases).ok()) snapshot_count.fetch_add(1);
       }
